@@ -1,0 +1,121 @@
+"""`claimx.load()` and the Extractor: the one streaming core behind the CLI and the Python API."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from .model_info import ModelInfo, read_model_info, resolve_device
+from .pipeline import build_nlp
+from .records import Fields, InvalidRecordError, Record, RecordError, record_from_mapping
+from .results import Abbreviation, Entity, Result
+
+__all__ = ["Extractor", "load"]
+
+log = logging.getLogger("claimx")
+
+Input = str | Mapping[str, Any] | Record
+
+
+class Extractor:
+    """Runs the claimx pipeline over documents. Make one with `claimx.load()`.
+
+    `ex("text")`, `ex({"id": ..., "title": ..., "abstract": ...})` → `Result`;
+    `ex.pipe(items, batch_size=64)` streams `Result`s in input order.
+    """
+
+    def __init__(self, nlp: Language, info: ModelInfo, *, fields: Fields = Fields(), keep_meta: bool = False) -> None:
+        self.nlp = nlp
+        self.info = info
+        self.fields = fields
+        self.keep_meta = keep_meta
+
+    def __call__(self, item: Input) -> Result:
+        return next(self.pipe([item], batch_size=1))
+
+    def pipe(self, items: Iterable[Input], *, batch_size: int = 64) -> Iterator[Result]:
+        """Results for `items` (strings, dicts, dataset rows or `Record`s), in order.
+
+        Raises `InvalidRecordError` naming the item when one cannot be read; use `process()` to
+        get those as `RecordError`s instead.
+        """
+        for out in self.process((self._record(item, i) for i, item in enumerate(items)), batch_size=batch_size):
+            if isinstance(out, RecordError):
+                raise InvalidRecordError(f"item {out.line} (id {out.id}): {out.error}")
+            yield out
+
+    def process(self, items: Iterable[Record | RecordError], *, batch_size: int = 64) -> Iterator[Result | RecordError]:
+        """The streaming core: records in, results (or the reader's errors) out, order kept."""
+        it = iter(items)
+        while chunk := list(islice(it, batch_size)):
+            records = [r for r in chunk if isinstance(r, Record)]
+            docs = iter(self._docs(records, batch_size))
+            for item in chunk:
+                yield self._result(item, next(docs)) if isinstance(item, Record) else item
+
+    def _record(self, item: Input, index: int) -> Record | RecordError:
+        if isinstance(item, Record):
+            return item
+        try:
+            if isinstance(item, str):
+                return record_from_mapping({"text": item}, line=index)
+            return record_from_mapping(item, self.fields, keep_meta=self.keep_meta, line=index)
+        except InvalidRecordError as e:
+            rid = item.get(self.fields.id[0]) if isinstance(item, Mapping) else None
+            return RecordError(index, None if rid is None else str(rid), str(e))
+
+    def _make_doc(self, record: Record) -> Doc:
+        doc = self.nlp.make_doc(record.text)
+        doc.user_data["claimx_breaks"] = record.breaks
+        return doc
+
+    def _docs(self, records: list[Record], batch_size: int) -> list[Doc | RecordError]:
+        """Run the pipeline on a chunk; if it fails, retry one by one so only the culprit is lost."""
+        try:
+            return list(self.nlp.pipe((self._make_doc(r) for r in records), batch_size=batch_size))
+        except Exception:  # noqa: BLE001 - isolate the record that broke the batch
+            out: list[Doc | RecordError] = []
+            for r in records:
+                try:
+                    out.append(self.nlp(self._make_doc(r)))
+                except Exception as e:  # noqa: BLE001
+                    log.exception("record %s failed", r.id)
+                    out.append(RecordError(r.line, r.id, f"internal error ({type(e).__name__}: {e}); please report it", r.source))
+            return out
+
+    def _result(self, record: Record, doc: Doc | RecordError) -> Result | RecordError:
+        if isinstance(doc, RecordError):
+            return doc
+        abbreviations = sorted(
+            (Abbreviation(a.text, a._.long_form.text, a.start_char, a.end_char) for a in doc._.abbreviations),
+            key=lambda a: (a.start, a.end),
+        )
+        entities = [Entity(e.start_char, e.end_char, e.text, e.label_, round(float(e._.score), 4)) for e in doc.ents]
+        return Result(
+            id=record.id,
+            text=doc.text,
+            entities=entities,
+            abbreviations=abbreviations,
+            claims=list(doc._.claims or []),
+            model=self.info.label,
+            meta=record.meta,
+        )
+
+
+def load(
+    path: str | Path | None = None,
+    *,
+    device: str = "auto",
+    fields: Fields = Fields(),
+    keep_meta: bool = False,
+) -> Extractor:
+    """Load a claimx model folder (default: the shipped model) on `device` ("cpu", "cuda" or "auto")."""
+    info = read_model_info(path)
+    nlp = build_nlp(info.path, device=resolve_device(device))
+    return Extractor(nlp, info, fields=fields, keep_meta=keep_meta)

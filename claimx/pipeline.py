@@ -1,0 +1,67 @@
+"""The spaCy pipeline: scispaCy tokenizer → sentences → abbreviations → the claimx model.
+
+`build_nlp()` assembles it; `claimx.load()` wraps it. The same components work in any spaCy
+pipeline: `nlp.add_pipe("claimx_model", config={"model": "models/claimx-minilm"})` after a sentence
+splitter and an abbreviation detector sets `doc.ents` and `doc._.claims`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import spacy
+from scispacy.custom_tokenizer import combined_rule_tokenizer
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from . import abbreviations, sentences  # noqa: F401  (register "claimx_abbreviation_detector", "claimx_sentencizer")
+from .model_info import ModelInfo, read_model_info
+from .records import MAX_CHARS
+
+__all__ = ["ClaimxModel", "build_nlp"]
+
+# scispaCy's detector warns on every document without abbreviations (its matcher has no patterns).
+warnings.filterwarnings("ignore", message=r"\[W036\] The component 'matcher' does not have any patterns")
+
+
+class ClaimxModel:
+    """The trained part of claimx: entity tags (`doc.ents`) and claims (`doc._.claims`).
+
+    It runs the heads the model folder declares in `claimx.json` (`components`). A model folder
+    without trained heads yields no entities and no claims: nothing is guessed by rules.
+    """
+
+    def __init__(self, nlp: Language, name: str, *, model: str | None, device: str) -> None:
+        self.name = name
+        self.info: ModelInfo = read_model_info(model)
+        self.device = device
+        Doc.set_extension("claims", default=None, force=True)
+        Span.set_extension("score", default=1.0, force=True)
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(self.pipe([doc]))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        for doc in docs:
+            doc._.claims = []
+            yield doc
+
+
+@Language.factory("claimx_model", default_config={"model": None, "device": "cpu"})
+def make_claimx_model(nlp: Language, name: str, model: str | None, device: str) -> ClaimxModel:
+    return ClaimxModel(nlp, name, model=model, device=device)
+
+
+def build_nlp(model: str | Path | None = None, *, device: str = "cpu") -> Language:
+    """The full claimx spaCy pipeline for the model folder `model` (default: the shipped one)."""
+    nlp = spacy.blank("en")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # a regex in scispaCy's tokenizer rules
+        nlp.tokenizer = combined_rule_tokenizer(nlp)
+    nlp.max_length = MAX_CHARS + 1
+    nlp.add_pipe("claimx_sentencizer")
+    nlp.add_pipe("claimx_abbreviation_detector")
+    nlp.add_pipe("claimx_model", config={"model": str(model) if model else None, "device": device})
+    return nlp

@@ -1,0 +1,94 @@
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import claimx
+from claimx import InvalidRecordError, Result
+
+
+def _spans(result: Result):
+    yield from ((e.start, e.end, e.text) for e in result.entities)
+    yield from ((a.start, a.end, a.short) for a in result.abbreviations)
+    for c in result.claims:
+        yield c.start, c.end, c.text
+        yield from ((r.start, r.end, r.text) for r in c.roles)
+
+
+def test_example_abbreviations_csp_both_mentions(extractor, example):
+    result = extractor(example)
+    text = example["title"] + " " + example["abstract"]
+    assert result.text == text
+    assert [(a.short, a.long, a.start, a.end) for a in result.abbreviations] == [
+        ("CSP", "chronic stress pathology", 370, 373),
+        ("CSP", "chronic stress pathology", 483, 486),
+    ]
+    assert all(text[a.start : a.end] == "CSP" for a in result.abbreviations)
+    assert result.to_dict()["id"] == "doi:10.1016/j.bbr.2020.112628"
+    assert set(result.to_dict()) == {"id", "entities", "abbreviations", "claims", "model"}
+
+
+def test_sentences_on_example_split_title_and_abstract(extractor, example):
+    doc = extractor.nlp(extractor._make_doc(claimx.Record(id="x", title=example["title"], abstract=example["abstract"])))
+    assert [s.text[:12] for s in doc.sents] == [
+        "Ketamine and", "Depression i", "In the curre", "We summarize", "We then unde",
+    ]
+
+
+def test_title_without_final_punctuation_still_ends_a_sentence(extractor):
+    doc = extractor.nlp(extractor._make_doc(claimx.Record(id="x", title="Aspirin and pain", abstract="We studied it.")))
+    assert [s.text for s in doc.sents] == ["Aspirin and pain", "We studied it."]
+
+
+def test_inputs_strings_dicts_and_pipe_order(extractor):
+    assert extractor("Aspirin reduced pain.").id is None
+    items = [{"id": str(i), "abstract": f"Sentence {i}. Tumor necrosis factor (TNF) rose."} for i in range(7)]
+    results = list(extractor.pipe(items, batch_size=3))
+    assert [r.id for r in results] == [str(i) for i in range(7)]
+    assert all(r.abbreviations[0].long == "Tumor necrosis factor" for r in results)
+
+
+def test_pipe_names_the_bad_item(extractor):
+    with pytest.raises(InvalidRecordError, match=r"item 1 \(id b\): missing field"):
+        list(extractor.pipe([{"id": "a", "text": "ok"}, {"id": "b"}]))
+
+
+def test_spacy_route_sets_claims_and_ents(extractor):
+    doc = extractor.nlp("Ketamine rapidly reduced depressive symptoms.")
+    assert doc._.claims == [] and list(doc.ents) == []
+    assert extractor.nlp.pipe_names == ["claimx_sentencizer", "claimx_abbreviation_detector", "claimx_model"]
+
+
+@pytest.mark.parametrize(
+    "abstract",
+    [
+        "Résumé: la kétamine réduit les symptômes dépressifs (SD). 氯胺酮 减轻 抑郁. Кетамин помогает.",
+        "<p>Ketamine &amp; rapamycin <b>reduced</b> depression &lt;0.05.</p>",
+        "Control\x00chars\x07 and\x1b[31m escapes\u200b and \ufeff marks. Tabs\tand\r\nnewlines.",
+        "\n\n   leading and trailing space   \n",
+    ],
+)
+def test_unusual_but_valid_records_keep_exact_offsets(extractor, abstract):
+    result = extractor({"id": "u", "title": "Title", "abstract": abstract})
+    for start, end, text in _spans(result):
+        assert result.text[start:end] == text
+
+
+def test_one_megabyte_abstract(extractor):
+    sentence = "Tumor necrosis factor (TNF) increased insulin resistance in obese mice. "
+    abstract = sentence * (1_000_000 // len(sentence))
+    result = extractor({"id": "big", "abstract": abstract})
+    assert len(result.abbreviations) == abstract.count("TNF")
+    assert all(result.text[a.start : a.end] == "TNF" for a in result.abbreviations)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=st.text(max_size=80), abstract=st.text(min_size=1, max_size=400).filter(lambda s: s.strip()))
+def test_arbitrary_text_never_crashes_and_spans_stay_inside(extractor, title, abstract):
+    try:
+        result = extractor({"id": "h", "title": title, "abstract": abstract})
+    except InvalidRecordError as e:  # only unpaired surrogates are refused
+        assert "surrogate" in str(e)
+        return
+    n = len(result.text)
+    for start, end, text in _spans(result):
+        assert 0 <= start < end <= n and result.text[start:end] == text
