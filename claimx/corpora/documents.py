@@ -1,0 +1,83 @@
+"""Typed documents with character-offset entity spans, and conversion to `datasets`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import datasets
+
+logger = logging.getLogger(__name__)
+
+LABELS: tuple[str, ...] = ("DRUG", "DISORDER", "OUTCOME")
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """An entity mention: ``text[start:end]`` (0-based, end exclusive) with its label."""
+
+    start: int
+    end: int
+    label: str
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"Span needs 0 <= start < end, got start={self.start} end={self.end}")
+
+
+@dataclass
+class Document:
+    """One abstract: ``text`` is ``title + " " + abstract``; ``entities`` index into it."""
+
+    id: str
+    corpus: str
+    text: str
+    entities: list[Span] = field(default_factory=list)
+
+    def mention(self, span: Span) -> str:
+        """The surface string of ``span`` in this document."""
+        return self.text[span.start : span.end]
+
+
+FEATURES = datasets.Features(
+    {
+        "id": datasets.Value("string"),
+        "corpus": datasets.Value("string"),
+        "text": datasets.Value("string"),
+        "entities": datasets.List(
+            {
+                "start": datasets.Value("int32"),
+                "end": datasets.Value("int32"),
+                "label": datasets.Value("string"),
+            }
+        ),
+    }
+)
+
+
+def to_dataset(docs: Iterable[Document]) -> datasets.Dataset:
+    """Convert documents to a `datasets.Dataset` (columns: id, corpus, text, entities)."""
+    rows = [
+        {
+            "id": d.id,
+            "corpus": d.corpus,
+            "text": d.text,
+            "entities": [{"start": s.start, "end": s.end, "label": s.label} for s in d.entities],
+        }
+        for d in docs
+    ]
+    return datasets.Dataset.from_list(rows, features=FEATURES)
+
+
+def from_dataset(ds: datasets.Dataset) -> list[Document]:
+    """Inverse of `to_dataset`."""
+    return [
+        Document(
+            id=r["id"],
+            corpus=r["corpus"],
+            text=r["text"],
+            entities=[Span(e["start"], e["end"], e["label"]) for e in r["entities"]],
+        )
+        for r in ds
+    ]
