@@ -66,9 +66,9 @@ def read_inputs(
     keep_meta: bool = False,
     input_format: str | None = None,
 ) -> Iterator[Item]:
-    """Read every record of `spec` (a path, directory, glob, or "-" for JSONL on stdin)."""
+    """Read every record of `spec` (a path, directory, glob, or "-" for stdin, JSONL unless `input_format`)."""
     if str(spec) == "-":
-        yield from _read_stream("jsonl", sys.stdin.buffer, "<stdin>", fields, keep_meta)
+        yield from _read_stream(input_format or "jsonl", sys.stdin.buffer, "<stdin>", fields, keep_meta)
         return
     for path in expand_inputs(spec):
         fmt = input_format or _format_of(path)
