@@ -1,0 +1,69 @@
+#!/usr/bin/env python
+"""Score a claimx model folder's entities on corpus splits: strict P/R/F1 per label, token F1 for OUTCOME.
+
+    python scripts/eval_entities.py --model models/claimx-minilm --corpus bc5cdr --split dev
+    python scripts/eval_entities.py --model /tmp/m --corpus bc5cdr ncbi biored ebm_nlp --precision fp32 bf16
+
+With several ``--precision`` values each is scored (reduced precision ships only with its measured
+change). ``--data DIR`` reads documents written by ``train_entities.py --export-data``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from _bootstrap import import_claimx
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", required=True, help="model folder")
+    ap.add_argument("--corpus", nargs="+", default=["bc5cdr", "ncbi", "biored", "ebm_nlp"])
+    ap.add_argument("--split", default="dev", choices=["dev", "train"])
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--precision", nargs="+", default=["auto"], choices=["auto", "fp32", "bf16"])
+    ap.add_argument("--batch-tokens", type=int, default=32768)
+    ap.add_argument("--limit", type=int, help="first N documents per corpus")
+    ap.add_argument("--data", help="--export-data folder instead of the corpora")
+    ap.add_argument("--shared-root")
+    ap.add_argument("--json", help="write the scores here")
+    args = ap.parse_args(argv)
+    import_claimx()
+    import torch
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()  # no load reports (the unused pooler) or progress bars
+    hf_logging.disable_progress_bar()
+
+    from claimx.eval.entities import evaluate_entities, format_reports
+    from claimx.models.data import load_examples
+    from claimx.models.inference import EntityTagger
+
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    tagger = EntityTagger.load(args.model, device=device, batch_token_budget=args.batch_tokens)
+    sets = {}
+    for corpus in args.corpus:
+        exs = load_examples(corpus, args.split, data_dir=args.data, shared_root=args.shared_root)
+        sets[corpus] = exs[: args.limit] if args.limit else exs
+    results = []
+    for precision in args.precision:
+        tagger.precision = precision
+        t0 = time.perf_counter()
+        reports = [evaluate_entities(tagger, exs, corpus=c, split=args.split) for c, exs in sets.items()]
+        secs = time.perf_counter() - t0
+        docs = sum(len(x) for x in sets.values())
+        print(format_reports(reports, title=f"{args.model}  precision={precision} device={device}  "
+                                            f"{docs} docs in {secs:.1f}s ({docs / secs:.1f} docs/s)"))
+        results.append({"precision": precision, "device": device, "seconds": round(secs, 2),
+                        "reports": [r.to_dict() for r in reports]})
+    if args.json:
+        Path(args.json).write_text(json.dumps({"model": args.model, "results": results}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

