@@ -96,10 +96,14 @@ class Extractor:
             (Abbreviation(a.text, a._.long_form.text, a.start_char, a.end_char) for a in doc._.abbreviations),
             key=lambda a: (a.start, a.end),
         )
-        entities = [Entity(e.start_char, e.end_char, e.text, e.label_, round(float(e._.score), 4)) for e in doc.ents]
+        exact = doc._.entities if doc.has_extension("entities") and doc._.entities is not None else [
+            (e.start_char, e.end_char, e.label_, e._.score) for e in doc.ents
+        ]
+        text = doc.text  # built from the tokens on every access: once
+        entities = [Entity(s, e, text[s:e], label, round(float(score), 4)) for s, e, label, score in exact]
         return Result(
             id=record.id,
-            text=doc.text,
+            text=text,
             entities=entities,
             abbreviations=abbreviations,
             claims=list(doc._.claims or []),

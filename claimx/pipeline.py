@@ -15,8 +15,10 @@ import spacy
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 from spacy.language import Language
 from spacy.tokens import Doc, Span
+from spacy.util import minibatch
 
 from . import abbreviations, sentences  # noqa: F401  (register "claimx_abbreviation_detector", "claimx_sentencizer")
+from .entities import set_entities
 from .model_info import ModelInfo, read_model_info
 from .records import MAX_CHARS
 
@@ -38,15 +40,39 @@ class ClaimxModel:
         self.info: ModelInfo = read_model_info(model)
         self.device = device
         Doc.set_extension("claims", default=None, force=True)
+        Doc.set_extension("entities", default=None, force=True)  # exact (start, end, label, score)
         Span.set_extension("score", default=1.0, force=True)
+        self.tagger = None
+        if "entities" in self.info.components:
+            from .models.inference import EntityTagger
+
+            self.tagger = EntityTagger.load(self.info.path, device=device)
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
-        for doc in docs:
+        for batch in minibatch(docs, size=batch_size):
+            self.set_annotations(batch, self.predict(batch))
+            yield from batch
+
+    def predict(self, docs: list[Doc]) -> list[list[tuple[int, int, str, float]]]:
+        """Entity predictions per doc (no side effects); one batched encoder pass over all docs."""
+        if self.tagger is None:
+            return [[] for _ in docs]
+        return self.tagger([(doc.text, _sentence_spans(doc)) for doc in docs])
+
+    def set_annotations(self, docs: list[Doc], predictions: list[list[tuple[int, int, str, float]]]) -> None:
+        for doc, preds in zip(docs, predictions):
+            if self.tagger is not None:
+                set_entities(doc, preds)
             doc._.claims = []
-            yield doc
+
+
+def _sentence_spans(doc: Doc) -> list[tuple[int, int]] | None:
+    if not doc.has_annotation("SENT_START"):
+        return None
+    return [(s.start_char, s.end_char) for s in doc.sents]
 
 
 @Language.factory("claimx_model", default_config={"model": None, "device": "cpu"})
