@@ -1,28 +1,58 @@
-"""Extraction jobs: read inputs, run the Extractor, write outputs and the error report, resumably."""
+"""Extraction jobs: read inputs, run the Extractor, write outputs and the error report, resumably.
+
+A job with an output file keeps a manifest beside it, `OUT.manifest.json`, rewritten atomically after
+every durable flush: which inputs, how many input records were consumed (by position, whatever their
+ids), how many were written and failed, and how far the output and the error report were durable at
+that point. `--resume` cuts both back to that point and goes on after the recorded number of records.
+When the run completes, the manifest stays with `"complete": true` as the run's record.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import sys
+import threading
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
 from .extractor import Extractor, load
-from .io.readers import expand_inputs, read_inputs
-from .io.writers import done_ids, open_writer
+from .io.readers import collect_inputs, read_inputs
+from .io.writers import FORMATS, ParquetWriter, Writer, open_writer, parts_of
+from .model_info import read_model_info
 from .records import Fields, Record, RecordError
 
-__all__ = ["JobError", "Summary", "run_extract"]
+__all__ = ["Interrupted", "JobError", "Manifest", "Summary", "manifest_path", "run_extract"]
+
+Item = Record | RecordError
 
 
 class JobError(Exception):
     """A job that cannot start (bad output path, bad options); the message says how to fix it."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a job, raised once what was done is saved; `resumable` when `--resume` can go on."""
+
+    def __init__(self, records: int, resumable: bool, *, started: bool = True) -> None:
+        self.records = records
+        self.resumable = resumable
+        if resumable:
+            how = "rerun the same command with --resume to continue"
+        elif not started:
+            how = "nothing was written; rerun the same command"
+        else:
+            how = "the output was not a file (-o), so the run cannot be resumed"
+        super().__init__(f"interrupted after {records} records; {how}")
 
 
 @dataclass
@@ -34,14 +64,72 @@ class Summary:
     failed: int = 0
     skipped: int = 0
     seconds: float = 0.0
+    complete_before: bool = False  # --resume found the run already complete: nothing was done
 
     def line(self) -> str:
+        if self.complete_before:
+            return (
+                f"claimx: nothing to do: the run was already complete ({self.skipped} records); "
+                "rerun without --resume to do it again"
+            )
         rate = self.written / self.seconds if self.seconds else 0.0
         skipped = f", {self.skipped} already done" if self.skipped else ""
         return (
             f"claimx: read {self.read} records, wrote {self.written}, {self.failed} failed{skipped} "
             f"in {self.seconds:.1f} s ({rate:.1f} records/s)"
         )
+
+
+@dataclass
+class Manifest:
+    """`OUT.manifest.json`: where a run stands, as of its last durable flush."""
+
+    inputs: list[str]
+    format: str
+    model: str
+    output: str
+    errors: str | None  # the error report file; None when errors go to stderr
+    records: int = 0  # input records consumed, Records and RecordErrors alike, in input order
+    written: int = 0
+    failed: int = 0
+    output_state: int = 0  # JSONL: bytes of the output; Parquet: complete part files
+    errors_bytes: int | None = None  # bytes of the error report (a regular file only)
+    complete: bool = False
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        state = "output_bytes" if self.format == "jsonl" else "output_parts"
+        return {(state if k == "output_state" else k): v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        data = dict(data)
+        data["output_state"] = data.pop("output_bytes" if data.get("format") == "jsonl" else "output_parts")
+        return cls(**data)
+
+
+def manifest_path(output: str | Path) -> Path:
+    """Where the manifest of a run writing `output` lives."""
+    out = Path(output)
+    return out.with_name(out.name + ".manifest.json")
+
+
+def _write_manifest(path: Path, manifest: Manifest) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(manifest.to_json(), f, ensure_ascii=False, indent=1)
+        f.write("\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _read_manifest(path: Path) -> Manifest:
+    try:
+        manifest = Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise JobError(f"{path} cannot be read ({e}); rerun without --resume") from None
+    return manifest
 
 
 def _check_writable(path: Path | None, what: str) -> None:
@@ -56,19 +144,29 @@ def _check_writable(path: Path | None, what: str) -> None:
         raise JobError(f"cannot write the {what} {path}: permission denied; choose a writable location")
 
 
-def _skip_done(items: Iterable[Record | RecordError], done: Counter[str | None], summary: Summary) -> Iterator[Record | RecordError]:
-    """Drop records an earlier run already wrote or reported (counting repeats of one id)."""
-    for item in items:
-        if done[item.id] > 0:
-            done[item.id] -= 1
-            summary.read += 1
-            summary.skipped += 1
-            continue
-        yield item
+def _is_special(path: Path) -> bool:
+    """An existing file that is not a regular one: /dev/null, /dev/stdout on a terminal or pipe, a FIFO."""
+    return path.exists() and not path.is_file()
+
+
+def _named_files(specs: Sequence[str | Path]) -> list[Path]:
+    """The inputs named one by one (not through a folder or a glob), resolved."""
+    return [Path(s).resolve() for s in specs if str(s) != "-" and Path(s).exists() and not Path(s).is_dir()]
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size if path.exists() else 0
+
+
+def _open(path: Path | None, fmt: str, what: str, **options: Any) -> Writer:
+    try:
+        return open_writer(path, fmt, **options)
+    except OSError as e:
+        raise JobError(f"cannot write the {what} {path}: {e.strerror or e}; choose a writable location") from None
 
 
 def run_extract(
-    inputs: str | Path,
+    inputs: str | Path | Sequence[str | Path],
     output: str | Path | None = None,
     *,
     fmt: str | None = None,
@@ -81,63 +179,284 @@ def run_extract(
     fields: Fields = Fields(),
     keep_meta: bool = False,
     input_format: str | None = None,
+    rows_per_part: int = 10_000,
     extractor: Extractor | None = None,
 ) -> Summary:
-    """Extract claims from every record of `inputs` into `output` (stdout when None).
+    """Extract claims from every record of `inputs` (a path, folder, glob or "-", or a list of them) into
+    `output` (stdout when None).
 
-    Bad records go to `errors` (a JSONL report; stderr when None). With `resume`, records that an
-    earlier, interrupted run of the same command wrote or reported are not done again.
+    Bad records go to `errors` (a JSONL report; stderr when None). Everything that can be checked is
+    checked before any output is opened; `JobError` / `claimx.io.readers.InputError` say what to fix.
+    With `resume`, an interrupted run of the same command goes on where its manifest says it stopped.
+    Ctrl-C raises `Interrupted` (a KeyboardInterrupt) once what was done is saved.
     """
+    specs = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+    if not specs:
+        raise JobError("no input given; name a .jsonl, .xml(.gz) or .txt file, a folder, a glob or -")
     out_path = Path(output) if output is not None and str(output) != "-" else None
     err_path = Path(errors) if errors is not None else None
     fmt = fmt or ("parquet" if out_path is not None and out_path.suffix == ".parquet" else "jsonl")
+    if fmt not in FORMATS:
+        raise JobError(f"unknown output format {fmt!r}; use --format {' or '.join(FORMATS)}")
+    if fmt == "parquet" and out_path is None:
+        raise JobError("Parquet cannot be written to stdout; give an output file with -o")
     if batch_size < 1:
         raise JobError(f"--batch-size must be at least 1, got {batch_size}")
+    if rows_per_part < 1:
+        raise JobError(f"--rows-per-part must be at least 1, got {rows_per_part}")
     if resume and out_path is None:
         raise JobError("--resume needs an output file (-o): there is nothing to resume on stdout")
-    if str(inputs) != "-":
-        expand_inputs(inputs)  # fail fast on a missing input
+
+    # where things go, resolved once (a symlink names what it points at); /dev/stdout, /dev/null and pipes
+    # are "special": written as they are, never truncated, fsynced, resumed or compared
+    out_real = out_path.resolve() if out_path is not None else None
+    err_real = err_path.resolve() if err_path is not None else None
+    out_special = out_path is not None and _is_special(out_path)
+    err_special = err_path is not None and _is_special(err_path)
+    if fmt == "parquet" and out_special:
+        raise JobError(f"Parquet needs a regular file for -o, not {out_path}")
+    if out_real is not None and out_real == err_real and not out_special:
+        raise JobError(f"-o and --errors are both {out_path}; give the error report its own file")
+    named = _named_files(specs)
+    for path, real, special, what in ((out_path, out_real, out_special, "output"), (err_path, err_real, err_special, "error report")):
+        if real is not None and real in named and not special:
+            raise JobError(f"the {what} {path} is also an input; write it to another file")
+
+    resumable = out_real is not None and not out_special
+    manifest_file = manifest_path(out_real) if resumable and out_real is not None else None
+    own = {p for p in (out_real, err_real, manifest_file) if p is not None}
+    if manifest_file is not None:
+        own.add(manifest_file.with_name(manifest_file.name + ".tmp"))
+    parts_dir = out_real.with_name(out_real.name + ".parts") if out_real is not None else None
+
+    def is_own(p: Path) -> bool:
+        real = p.resolve()
+        return real in own or (parts_dir is not None and parts_dir in real.parents)
+
+    files = collect_inputs(specs, input_format=input_format, exclude=is_own)
     _check_writable(out_path, "output")
     _check_writable(err_path, "error report")
-    extractor = extractor or load(model, device=device, fields=fields, keep_meta=keep_meta)
+    input_names = [str(p) if str(p) == "-" else str(p.resolve()) for p in files]
+    err_name = None if err_path is None else str(err_path if err_special else err_real)
 
-    summary = Summary()
-    done = done_ids(out_path, fmt) + done_ids(err_path, "jsonl") if resume else Counter()
-    writer = open_writer(out_path, fmt, append=resume)
-    report = open_writer(err_path, "jsonl", append=resume) if err_path is not None else None
-    start = time.perf_counter()
-    bar = tqdm(desc="claimx", unit=" records", disable=not (progress and sys.stderr.isatty()), file=sys.stderr)
+    previous: Manifest | None = None
+    if resume:
+        assert out_real is not None
+        if not resumable or manifest_file is None:
+            raise JobError(f"--resume needs a regular output file; {out_path} is not one")
+        previous = _previous_run(manifest_file, out_real, err_real, err_name, fmt, input_names)
+        if previous is not None and previous.complete:
+            if fmt == "parquet" and parts_dir is not None:
+                shutil.rmtree(parts_dir, ignore_errors=True)  # left by a kill between the record and the clean-up
+            return Summary(skipped=previous.records, complete_before=True)
+    label = extractor.info.label if extractor is not None else read_model_info(model).label
+    if previous is not None and previous.model != label:
+        raise JobError(
+            f"{out_path} was written with model {previous.model!r}, this run uses {label!r}; "
+            "use the same --model, or rerun without --resume"
+        )
     try:
-        items = _skip_done(read_inputs(inputs, fields, keep_meta=keep_meta, input_format=input_format), done, summary)
-        results, failures = [], []
-        for n, out in enumerate(extractor.process(items, batch_size=batch_size), start=1):
-            summary.read += 1
-            if isinstance(out, RecordError):
-                summary.failed += 1
-                failures.append(out.to_dict())
-            else:
-                summary.written += 1
-                results.append(out.to_dict())
-            if n % batch_size == 0:
-                _flush(writer, report, results, failures)
-                results, failures = [], []
-            bar.update(1)
-        _flush(writer, report, results, failures)
+        extractor = extractor or load(model, device=device, fields=fields, keep_meta=keep_meta)
+    except KeyboardInterrupt:
+        if previous is not None:
+            raise Interrupted(previous.records, True) from None
+        raise Interrupted(0, False, started=False) from None
+
+    # open (and truncate) only now that everything that can be checked was
+    writer = _open(
+        out_real if fmt == "parquet" else out_path,
+        fmt,
+        "output",
+        resume_from=previous.output_state if previous else None,
+        **({"rows_per_part": rows_per_part, "keep_parts": True} if fmt == "parquet" else {}),
+    )
+    try:
+        report = _open(err_path, "jsonl", "error report", resume_from=previous.errors_bytes if previous else None) if err_path else None
+    except JobError:
+        writer.abort()
+        raise
+    manifest = previous or Manifest(
+        inputs=input_names,
+        format=fmt,
+        model=label,
+        output=str(out_real),
+        errors=err_name,
+    )
+    job = _Job(writer, report, manifest_file if resumable else None, manifest, progress, report_sized=not err_special)
+    return job.run(read_inputs(files, fields, keep_meta=keep_meta, input_format=input_format), extractor, batch_size)
+
+
+def _previous_run(
+    manifest_file: Path, out: Path, err: Path | None, err_name: str | None, fmt: str, inputs: list[str]
+) -> Manifest | None:
+    """The manifest of the run to resume, checked against this run and the files on disk (None: start afresh)."""
+    parts = out.with_name(out.name + ".parts")
+    if not manifest_file.exists():
+        if out.exists() or (fmt == "parquet" and parts.exists()):
+            raise JobError(f"no {manifest_file.name}: cannot tell what was done; rerun without --resume")
+        return None
+    m = _read_manifest(manifest_file)
+    name = manifest_file.name
+    if m.format != fmt:
+        raise JobError(
+            f"{name} records a {m.format} run but this one writes {fmt}; use --format {m.format} or rerun without --resume"
+        )
+    if m.inputs != inputs:
+        raise JobError(f"the inputs differ from those in {name} ({len(m.inputs)} files); give the same inputs or rerun without --resume")
+    if m.errors != err_name:
+        where = f"--errors {m.errors}" if m.errors else "no --errors (errors to stderr)"
+        raise JobError(f"the run in {name} was made with {where}; use the same, or rerun without --resume")
+    if m.complete:
+        if not out.exists():
+            raise JobError(f"{name} says the run is complete, but {out} is missing; rerun without --resume")
+        return m
+    if fmt == "jsonl" and _size(out) < m.output_state:
+        raise JobError(f"{out} is shorter than {name} records ({_size(out)} < {m.output_state} bytes); rerun without --resume")
+    if fmt == "parquet":
+        missing = sorted(set(range(m.output_state)) - set(parts_of(out)))
+        if missing:
+            raise JobError(f"part {missing[0]} of the {m.output_state} in {parts} is missing; rerun without --resume")
+    if err is not None and m.errors_bytes is not None and _size(err) < m.errors_bytes:
+        raise JobError(f"{err} is shorter than {name} records ({_size(err)} < {m.errors_bytes} bytes); rerun without --resume")
+    return m
+
+
+@dataclass
+class _Job:
+    """One run's writing: results and errors in batches, a manifest after each durable flush."""
+
+    writer: Writer
+    report: Writer | None
+    manifest_file: Path | None
+    manifest: Manifest
+    progress: bool
+    report_sized: bool  # the error report is a regular file, so its size can be recorded and cut back to
+    results: list[dict[str, Any]] = field(default_factory=list)  # not yet written
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    records: int = 0  # consumed and written (maybe not yet durable: Parquet rows wait for a part)
+    written: int = 0
+    failed: int = 0
+    flushing: bool = False
+
+    def run(self, items: Iterator[Item], extractor: Extractor, batch_size: int) -> Summary:
+        m = self.manifest
+        skipped, written_before, failed_before = m.records, m.written, m.failed
+        self.records, self.written, self.failed = m.records, m.written, m.failed
+        start = time.perf_counter()
+        bar = tqdm(desc="claimx", unit=" records", disable=not (self.progress and sys.stderr.isatty()), file=sys.stderr)
+        try:
+            self._checkpoint(force=True)  # a fresh run's manifest replaces a stale one before any output
+            for out in extractor.process(_skip(items, m.records, self.manifest_file), batch_size=batch_size):
+                (self.failures if isinstance(out, RecordError) else self.results).append(out.to_dict())
+                bar.update(1)
+                if len(self.results) + len(self.failures) >= batch_size:
+                    self._checkpoint()
+            self._checkpoint()
+            self.flushing = True
+            self.writer.close()
+            if self.report is not None:
+                self.report.close()
+            self._record(complete=True, seconds=time.perf_counter() - start)
+            self.writer.cleanup()
+        except KeyboardInterrupt:
+            if not self.flushing:  # interrupted between writes: save what is done
+                try:
+                    self._checkpoint(end_part=True)
+                except KeyboardInterrupt:
+                    pass
+            self._abort()
+            raise Interrupted(self.manifest.records, self.manifest_file is not None) from None
+        except BaseException:
+            self._abort()
+            raise
+        finally:
+            bar.close()
+        return Summary(
+            read=self.records,
+            written=self.written - written_before,
+            failed=self.failed - failed_before,
+            skipped=skipped,
+            seconds=time.perf_counter() - start,
+        )
+
+    def _checkpoint(self, *, force: bool = False, end_part: bool = False) -> None:
+        """Write results, then errors, flush both, then record the point in the manifest. For Parquet the
+        point only moves when a part file was written. Ctrl-C waits until the checkpoint is whole."""
+        with _deferred_interrupt():
+            self._write_checkpoint(force=force, end_part=end_part)
+
+    def _write_checkpoint(self, *, force: bool, end_part: bool) -> None:
+        self.flushing = True
+        before = self.writer.position
+        self.writer.write(self.results)
+        if end_part and isinstance(self.writer, ParquetWriter):
+            self.writer.end_part()
+        if self.report is not None:
+            self.report.write(self.failures)
+        elif self.failures:
+            sys.stderr.write("".join(f"claimx: error: {json.dumps(f, ensure_ascii=False)}\n" for f in self.failures))
+            sys.stderr.flush()
+        _flush(self.writer, self.report)
+        self.records += len(self.results) + len(self.failures)
+        self.written += len(self.results)
+        self.failed += len(self.failures)
+        self.results, self.failures = [], []
+        if force or not isinstance(self.writer, ParquetWriter) or self.writer.position != before:
+            self._record()
+        self.flushing = False
+
+    def _record(self, *, complete: bool = False, seconds: float = 0.0) -> None:
+        m = replace(
+            self.manifest,
+            records=self.records,
+            written=self.written,
+            failed=self.failed,
+            output_state=self.writer.position,
+            errors_bytes=self.report.position if self.report is not None and self.report_sized else None,
+        )
+        if complete:
+            m.complete = True
+            m.seconds = round(m.seconds + seconds, 3)
+        if self.manifest_file is not None:
+            _write_manifest(self.manifest_file, m)
+        self.manifest = m
+
+    def _abort(self) -> None:
+        self.writer.abort()
+        if self.report is not None:
+            self.report.abort()
+
+
+@contextmanager
+def _deferred_interrupt() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block is done, then raise it; only in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
     finally:
-        bar.close()
-        writer.close()
-        if report is not None:
-            report.close()
-    summary.seconds = time.perf_counter() - start
-    return summary
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(signal.SIGINT, None)  # the default handler raises KeyboardInterrupt
 
 
-def _flush(writer, report, results: list[dict], failures: list[dict]) -> None:  # type: ignore[no-untyped-def]
-    writer.write(results)
+def _skip(items: Iterable[Item], n: int, manifest_file: Path | None) -> Iterator[Item]:
+    """Leave out the first `n` input records (done by the run being resumed), by position."""
+    it = iter(items)
+    if n:
+        done = sum(1 for _ in islice(it, n))
+        if done < n:
+            raise JobError(
+                f"the inputs hold {done} records, fewer than the {n} that {manifest_file} says were done; "
+                "they changed since: rerun without --resume"
+            )
+    yield from it
+
+
+def _flush(writer: Writer, report: Writer | None) -> None:
     writer.flush()
     if report is not None:
-        report.write(failures)
         report.flush()
-    elif failures:
-        sys.stderr.write("".join(f"claimx: error: {json.dumps(f, ensure_ascii=False)}\n" for f in failures))
-        sys.stderr.flush()

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
-__all__ = ["MAX_CHARS", "Fields", "InvalidRecordError", "Record", "RecordError", "record_from_mapping"]
+__all__ = ["MAX_CHARS", "Fields", "InvalidRecordError", "Record", "RecordError", "error_id", "record_from_mapping"]
 
 #: Longest document text accepted (characters); longer records go to the error report.
 MAX_CHARS = 10_000_000
@@ -38,8 +40,9 @@ class Record:
     source: str = ""
     line: int | None = None
 
-    @property
+    @cached_property
     def text(self) -> str:
+        """`title + " " + abstract`, or just `abstract` when the title is empty (computed once)."""
         return f"{self.title} {self.abstract}" if self.title else self.abstract
 
     @property
@@ -66,6 +69,17 @@ class RecordError:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def error_id(value: Any) -> str | None:
+    """The `id` of an error-report line for an input id `value`: scalars as text, anything else null."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float)):
+        text = str(value)
+        # a lone surrogate (from an escape such as "\ud800") is written as that escape
+        return text.encode("utf-8", "backslashreplace").decode("utf-8") if _SURROGATE.search(text) else text
+    return None
+
+
 def _pick(obj: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str | None, Any]:
     """The first of `names` present (and not null) in `obj`, with its value."""
     for name in names:
@@ -85,7 +99,9 @@ def record_from_mapping(
 ) -> Record:
     """Validate one input object (a parsed JSON line, a dict, a dataset row) and make a Record."""
     if not isinstance(obj, Mapping):
-        raise InvalidRecordError(f"expected a JSON object with an '{fields.text[0]}' field, got {type(obj).__name__}")
+        raise InvalidRecordError(
+            f"expected a JSON object (a dict in Python) with an '{fields.text[0]}' field, got {type(obj).__name__}"
+        )
     id_name, rid = _pick(obj, fields.id)
     if id_name is None:
         rid = default_id
@@ -94,7 +110,9 @@ def record_from_mapping(
     text_name, abstract = _pick(obj, fields.text)
     if text_name is None:
         names = " or ".join(f"'{n}'" for n in fields.text)
-        raise InvalidRecordError(f"missing field {names}; name the text field with --text-field")
+        raise InvalidRecordError(
+            f"missing field {names}; name the text field with --text-field or claimx.Fields(text=...)"
+        )
     if not isinstance(abstract, str):
         raise InvalidRecordError(f"field '{text_name}' must be a string, got {type(abstract).__name__}")
     if not abstract.strip():
@@ -102,18 +120,22 @@ def record_from_mapping(
     title_name, title = _pick(obj, fields.title)
     if title_name is not None and not isinstance(title, str):
         raise InvalidRecordError(f"field '{title_name}' must be a string, got {type(title).__name__}")
-    for name, value in ((text_name, abstract), (title_name, title)):
-        if value and _SURROGATE.search(value):
+    known = set(fields.id) | set(fields.title) | set(fields.text)
+    meta = {k: v for k, v in obj.items() if k not in known} if keep_meta else None
+    checks = [(text_name, abstract), (title_name, title), (id_name, rid)]
+    if meta:
+        checks += [(k, json.dumps(v, ensure_ascii=False)) for k, v in meta.items()]
+    for name, value in checks:
+        if isinstance(value, str) and _SURROGATE.search(value):
             raise InvalidRecordError(
                 f"field '{name}' holds an unpaired surrogate (an escape such as \\ud800 with no partner), "
                 "which is not valid Unicode text; fix the escape in the input"
             )
-    known = set(fields.id) | set(fields.title) | set(fields.text)
     record = Record(
         id=None if rid is None else str(rid),
-        title=title if title and title.strip() else "",
+        title=title or "",  # a whitespace-only title is kept as given: text = title + " " + abstract
         abstract=abstract,
-        meta={k: v for k, v in obj.items() if k not in known} if keep_meta else None,
+        meta=meta,
         source=source,
         line=line,
     )

@@ -1,10 +1,16 @@
 import json
+import os
 from pathlib import Path
 
 import datasets
 import pyarrow.parquet as pq
+import pytest
 
-from claimx.io.writers import JsonlWriter, ParquetWriter, done_ids, open_writer
+from claimx.io.writers import JsonlWriter, ParquetWriter, open_writer, parts_of
+
+
+def _lines(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.split("\n") if line]
 
 RECORDS = [
     {
@@ -29,7 +35,8 @@ def test_jsonl_round_trip_with_datasets(tmp_path: Path):
     w = open_writer(path, "jsonl")
     w.write(RECORDS)
     w.close()
-    assert [json.loads(line) for line in path.read_text().splitlines()] == RECORDS
+    assert _lines(path.read_text(encoding="utf-8")) == RECORDS
+    assert w.position == path.stat().st_size
     ds = datasets.load_dataset("json", data_files=str(path), split="train")
     assert ds[0]["claims"][0]["roles"][0]["expanded"] == "Ketamine" and ds[1]["id"] == "2"
 
@@ -48,28 +55,101 @@ def test_parquet_round_trip_with_datasets_and_pyarrow(tmp_path: Path):
     assert ds[0]["claims"][0]["statement"] == "Ketamine helps chronic stress pathology."
 
 
-def test_jsonl_resume_cuts_a_half_written_line(tmp_path: Path):
+def test_jsonl_resume_cuts_back_to_the_recorded_size(tmp_path: Path):
     path = tmp_path / "out.jsonl"
-    path.write_text(json.dumps(RECORDS[0]) + "\n" + '{"id": "2", "entit')
-    assert done_ids(path, "jsonl") == {"1": 1}
-    w = JsonlWriter(path, append=True)
+    w = JsonlWriter(path)
+    w.write(RECORDS[:1])
+    w.flush()
+    recorded = w.position
+    w.write([{**RECORDS[1], "id": "lost"}])  # flushed, but never recorded: as if killed before the manifest
+    w.close()
+    with open(path, "ab") as f:
+        f.write(b'{"id": "half a li')
+    w2 = JsonlWriter(path, resume_from=recorded)
+    assert w2.position == recorded
+    w2.write(RECORDS[1:])
+    w2.close()
+    assert [r["id"] for r in _lines(path.read_text(encoding="utf-8"))] == ["1", "2"]
+    assert w2.position == path.stat().st_size
+
+
+def test_jsonl_keeps_u2028_and_writes_lone_surrogates_as_escapes(tmp_path: Path):
+    path = tmp_path / "out.jsonl"
+    w = JsonlWriter(path)
+    w.write([{"id": "a\u2028b", "text": "x\ud800y"}])
+    w.close()
+    assert path.read_bytes() == b'{"id": "a\xe2\x80\xa8b", "text": "x\\ud800y"}\n'
+    assert _lines(path.read_text(encoding="utf-8")) == [{"id": "a\u2028b", "text": "x\ud800y"}]
+
+
+@pytest.mark.parametrize("special", ["/dev/null", "fifo"])
+def test_jsonl_to_devices_and_pipes_is_not_fsynced(tmp_path: Path, special: str, monkeypatch):
+    synced = []
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd))
+    if special == "fifo":
+        path = tmp_path / "pipe"
+        os.mkfifo(path)
+        reader = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    else:
+        path = Path(special)
+    try:
+        w = JsonlWriter(path)
+        w.write(RECORDS[1:])
+        w.close()
+        if special == "fifo":
+            assert json.loads(os.read(reader, 1 << 16)) == RECORDS[1]
+    finally:
+        if special == "fifo":
+            os.close(reader)
+    assert synced == []
+    w = JsonlWriter(tmp_path / "regular.jsonl")
     w.write(RECORDS[1:])
     w.close()
-    assert [json.loads(line)["id"] for line in path.read_text().splitlines()] == ["1", "2"]
+    assert len(synced) == 1
 
 
-def test_parquet_resume_from_parts_left_by_a_killed_run(tmp_path: Path):
+def test_parquet_parts_hold_rows_per_part_rows_not_a_batch_each(tmp_path: Path):
+    path = tmp_path / "out.parquet"
+    w = ParquetWriter(path, rows_per_part=5, keep_parts=True)
+    for i in range(12):  # twelve batches of one row
+        w.write([{**RECORDS[1], "id": str(i)}])
+        w.flush()
+        assert w.position == (i + 1) // 5
+    w.close()
+    assert w.position == 3 and sorted(parts_of(path)) == [0, 1, 2]
+    assert [pq.ParquetFile(f).metadata.num_rows for _, f in sorted(parts_of(path).items())] == [5, 5, 2]
+    f = pq.ParquetFile(path)
+    assert [f.metadata.row_group(i).num_rows for i in range(f.num_row_groups)] == [5, 5, 2]
+    assert pq.read_table(path).column("id").to_pylist() == [str(i) for i in range(12)]
+    w.cleanup()
+    assert not (tmp_path / "out.parquet.parts").exists()
+
+
+def test_parquet_resume_keeps_the_recorded_parts_and_drops_the_rest(tmp_path: Path):
     path = tmp_path / "out.parquet"
     w = ParquetWriter(path, rows_per_part=1)
-    w.write(RECORDS[:1])  # part 0 written; the run is then "killed" (no close)
-    (tmp_path / "out.parquet.parts" / "part-000001.tmp").write_bytes(b"half a part")
-    assert done_ids(path, "parquet") == {"1": 1}
-    w2 = ParquetWriter(path, append=True, rows_per_part=1)
+    w.write(RECORDS[:1])  # part 0, recorded
+    w.write([{**RECORDS[1], "id": "unrecorded"}])  # part 1, written after the last record: dropped
+    w.abort()  # the run is "killed"
+    (tmp_path / "out.parquet.parts" / "part-000002.tmp").write_bytes(b"half a part")
+    assert sorted(parts_of(path)) == [0, 1]
+    w2 = ParquetWriter(path, resume_from=1, rows_per_part=1)
+    assert sorted(p.name for p in (tmp_path / "out.parquet.parts").iterdir()) == ["part-000000.parquet"]
     w2.write(RECORDS[1:])
     w2.close()
     assert pq.read_table(path).column("id").to_pylist() == ["1", "2"]
-    # resuming a finished file appends to it
-    w3 = ParquetWriter(path, append=True)
-    w3.write([{**RECORDS[1], "id": "3"}])
-    w3.close()
-    assert pq.read_table(path).column("id").to_pylist() == ["1", "2", "3"]
+    assert not (tmp_path / "out.parquet.parts").exists()
+
+
+def test_parquet_resume_with_a_missing_part_is_refused(tmp_path: Path):
+    path = tmp_path / "out.parquet"
+    (tmp_path / "out.parquet.parts").mkdir()
+    with pytest.raises(ValueError, match="part 0 of 2 is missing"):
+        ParquetWriter(path, resume_from=2)
+
+
+def test_open_writer_refuses_what_it_cannot_write(tmp_path: Path):
+    with pytest.raises(ValueError, match="Parquet cannot be written to stdout"):
+        open_writer(None, "parquet")
+    with pytest.raises(ValueError, match="unknown output format 'csv'; use one of jsonl, parquet"):
+        open_writer(tmp_path / "x.csv", "csv")
