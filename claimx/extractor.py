@@ -13,7 +13,7 @@ from spacy.tokens import Doc
 
 from .model_info import ModelInfo, read_model_info, resolve_device
 from .pipeline import build_nlp
-from .records import Fields, InvalidRecordError, Record, RecordError, record_from_mapping
+from .records import Fields, InvalidRecordError, Record, RecordError, error_id, record_from_mapping
 from .results import Abbreviation, Entity, Result
 
 __all__ = ["Extractor", "load"]
@@ -67,8 +67,8 @@ class Extractor:
                 return record_from_mapping({"text": item}, line=index)
             return record_from_mapping(item, self.fields, keep_meta=self.keep_meta, line=index)
         except InvalidRecordError as e:
-            rid = item.get(self.fields.id[0]) if isinstance(item, Mapping) else None
-            return RecordError(index, None if rid is None else str(rid), str(e))
+            rid = next((item[k] for k in self.fields.id if item.get(k) is not None), None) if isinstance(item, Mapping) else None
+            return RecordError(index, error_id(rid), str(e))
 
     def _make_doc(self, record: Record) -> Doc:
         doc = self.nlp.make_doc(record.text)
