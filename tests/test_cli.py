@@ -230,7 +230,9 @@ def test_ctrl_c_leaves_a_resumable_run(tmp_path: Path, fmt: str):
     src, out, err = tmp_path / "in.jsonl", tmp_path / f"out.{fmt}", tmp_path / "err.jsonl"
     expected = _big_input(src, 400)
     args = ["extract", str(src), "-o", str(out), "--errors", str(err), "--batch-size", "32", "--rows-per-part", "64", "-q"]
-    proc = subprocess.Popen([sys.executable, "-m", "claimx", *args], stderr=subprocess.PIPE)
+    # as from a terminal: a runner that starts tests in the background may have SIGINT ignored
+    restore = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
+    proc = subprocess.Popen([sys.executable, "-m", "claimx", *args], stderr=subprocess.PIPE, preexec_fn=restore)
     _wait_for(proc, lambda: _manifest(out).get("records", 0) > 0)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
