@@ -1,0 +1,157 @@
+"""Scoring the claim component: MechClaims dev (score_claims.py's metrics), key-claim sentence F1 on
+the claim-sentence corpus, 4-way causal-language macro-F1, and agreement between two annotators.
+
+The metrics of MechClaims come from ``../shared/tools/score_claims.py`` itself (imported from the
+shared folder), so the numbers are the scorer's.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections import Counter
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["CAUSAL_CLASSES", "agreement", "causal_class", "evaluate_causal", "evaluate_key_claims",
+           "evaluate_mechclaims", "predictions_as_output", "prf", "score_claims"]
+
+CAUSAL_CLASSES = ("none", "direct causal", "conditional causal", "correlational")
+
+
+@lru_cache(maxsize=1)
+def _scorer():
+    from ..corpora import corpora_dir
+
+    path = corpora_dir().parent / "tools" / "score_claims.py"
+    spec = importlib.util.spec_from_file_location("score_claims", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def score_claims(gold: Sequence[dict], pred: Sequence[dict]) -> dict[str, Any]:
+    """score_claims.py's ``score`` on gold documents and claimx output records (matched by id)."""
+    return _scorer().score({str(d["id"]): d for d in gold}, {str(d["id"]): d for d in pred})
+
+
+def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {"p": round(p, 4), "r": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+            "tp": tp, "fp": fp, "fn": fn}
+
+
+def _key_f1(gold: Sequence[dict], pred: Sequence[dict]) -> dict[str, float]:
+    c = Counter()
+    preds = {str(p["id"]): {(x["start"], x["end"]) for x in p["claims"] if x.get("key")} for p in pred}
+    for g in gold:
+        gk = {(x["start"], x["end"]) for x in g["claims"] if x.get("key")}
+        pk = preds.get(str(g["id"]), set())
+        c["tp"] += len(gk & pk)
+        c["fp"] += len(pk - gk)
+        c["fn"] += len(gk - pk)
+    return prf(c["tp"], c["fp"], c["fn"])
+
+
+def predictions_as_output(model, tokenizer, docs: Sequence[dict], device: str = "cpu", **thresholds) -> list[dict]:
+    """Run the model on gold documents' texts and sentences; claimx output records (claims only)."""
+    from dataclasses import asdict
+
+    from ..claims import decode_claims
+    from ..models.claim_inference import predict_documents
+
+    settings = model.claims
+    kw = {"claim_threshold": settings.claim_threshold, "key_threshold": settings.key_threshold, **thresholds}
+    preds = predict_documents(model, tokenizer, [(d["text"], [tuple(s) for s in d["sentences"]]) for d in docs], device)
+    return [{"id": d["id"], "claims": [asdict(c) for c in decode_claims(d["text"], p.sentences, p.roles, [], **kw)]}
+            for d, p in zip(docs, preds)]
+
+
+def evaluate_mechclaims(model, tokenizer, docs: Sequence[dict], device: str = "cpu") -> dict[str, Any]:
+    """score_claims.py metrics plus key-claim F1 on MechClaims documents (``load_mechclaims``)."""
+    pred = predictions_as_output(model, tokenizer, docs, device)
+    out = score_claims(docs, pred)
+    out["key_sentence"] = _key_f1(docs, pred)
+    return out
+
+
+def evaluate_key_claims(model, tokenizer, docs, device: str = "cpu", thresholds: Sequence[float] = ()) -> dict[str, Any]:
+    """Key-claim sentence F1 on claim-sentence documents (``claim_data.load_claim_sentences``), at the
+    model's key threshold (and at each of ``thresholds``, for information)."""
+    from ..models.claim_inference import predict_documents
+
+    preds = predict_documents(model, tokenizer, [(d.text, d.sentences) for d in docs], device)
+    gold, score = [], []
+    for d, p in zip(docs, preds):
+        for k, sp in zip(d.key, p.sentences):
+            if k is not None:
+                gold.append(k)
+                score.append(sp.key)
+    gold_a, score_a = np.asarray(gold), np.asarray(score)
+
+    def at(t: float) -> dict[str, float]:
+        yes = score_a >= t
+        return prf(int((yes & (gold_a == 1)).sum()), int((yes & (gold_a == 0)).sum()), int((~yes & (gold_a == 1)).sum()))
+
+    out = {"threshold": model.claims.key_threshold, **at(model.claims.key_threshold), "sentences": len(gold)}
+    if thresholds:
+        out["sweep"] = {f"{t:.2f}": at(t)["f1"] for t in thresholds}
+    return out
+
+
+def causal_class(types: np.ndarray, hedged: float) -> int:
+    """Yu et al.'s 4 classes from the type probabilities (TYPE_CLASSES order) and P(hedged)."""
+    none, mech, causal, corr, desc = (float(x) for x in types)
+    scores = [none + desc, (mech + causal) * (1 - hedged), (mech + causal) * hedged, corr]
+    return int(np.argmax(scores))
+
+
+def evaluate_causal(model, tokenizer, docs, device: str = "cpu") -> dict[str, Any]:
+    """Macro-F1 over Yu et al.'s 4 classes on standalone sentences (``load_causal``)."""
+    from ..models.claim_inference import predict_documents
+
+    preds = predict_documents(model, tokenizer, [(d.text, d.sentences) for d in docs], device)
+    gold = [d.meta["label"] for d in docs]
+    pred = [causal_class(p.sentences[0].types, p.sentences[0].hedged) for p in preds]
+    return causal_scores(gold, pred)
+
+
+def causal_scores(gold: Sequence[int], pred: Sequence[int]) -> dict[str, Any]:
+    per = {}
+    for c, name in enumerate(CAUSAL_CLASSES):
+        tp = sum(g == c and p == c for g, p in zip(gold, pred))
+        fp = sum(g != c and p == c for g, p in zip(gold, pred))
+        fn = sum(g == c and p != c for g, p in zip(gold, pred))
+        per[name] = prf(tp, fp, fn)
+    confusion = Counter(f"{CAUSAL_CLASSES[g]}->{CAUSAL_CLASSES[p]}" for g, p in zip(gold, pred))
+    return {"macro_f1": round(float(np.mean([v["f1"] for v in per.values()])), 4),
+            "accuracy": round(sum(g == p for g, p in zip(gold, pred)) / max(1, len(gold)), 4),
+            "per_class": per, "confusion": dict(sorted(confusion.items())), "sentences": len(gold)}
+
+
+def agreement(pairs: Sequence[tuple[dict, dict]]) -> dict[str, Any]:
+    """Agreement of two annotators on the same documents (stand-off records with the same sentences):
+    score_claims.py's metrics with the first annotator as reference (claim-sentence F1 and role
+    F1 are symmetric), key-claim F1, and Cohen's kappa of the 5-way label (none + 4 types)."""
+    first = [a for a, _ in pairs]
+    second = [b for _, b in pairs]
+    out = score_claims(first, second)
+    out["key_sentence"] = _key_f1(first, second)
+    la, lb = [], []
+    for a, b in pairs:
+        ta = {c["start"]: c["type"] for c in a["claims"]}
+        tb = {c["start"]: c["type"] for c in b["claims"]}
+        for s, _ in a["sentences"]:
+            la.append(ta.get(s, "none"))
+            lb.append(tb.get(s, "none"))
+    po = sum(x == y for x, y in zip(la, lb)) / max(1, len(la))
+    ca, cb = Counter(la), Counter(lb)
+    pe = sum(ca[k] * cb[k] for k in ca) / max(1, len(la)) ** 2
+    out["label5_kappa"] = round((po - pe) / (1 - pe), 4) if pe < 1 else 1.0
+    out["label5_agreement"] = round(po, 4)
+    out["sentences"] = len(la)
+    return out

@@ -1,0 +1,237 @@
+#!/usr/bin/env python
+"""Build the project's own mechanistic-claim corpus (corpora/mechclaims): batches → labels → stand-off.
+
+Steps (batches and annotator outputs hold abstract text and live under runs/, which git ignores):
+
+    python scripts/annotate_corpus.py batches --out runs/annotation      # sample documents, split sentences
+    python scripts/annotate_corpus.py validate runs/annotation/out/b01.jsonl   # an annotator checks a batch
+    python scripts/annotate_corpus.py build runs/annotation                # → corpora/mechclaims/annotations.jsonl
+    python scripts/annotate_corpus.py agreement runs/annotation            # double-annotated documents
+    python scripts/annotate_corpus.py stats                                # counts table for the corpus card
+
+Annotator output, one line per document (sentence indices as in the batch):
+    {"doc": "genia:PMID-10022882", "labels": [
+        {"i": 0, "claim": true, "key": true, "type": "mechanistic", "certainty": "asserted", "negated": false,
+         "roles": [["AGENT", "interleukin-1beta"], ["EFFECT", "NF-kappaB activation"], ["MECHANISM", "5-lipoxygenase", 2]]},
+        {"i": 1, "claim": false}, ...]}
+A role is [label, text as written in the sentence, optional 1-based occurrence of that text in the sentence].
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import warnings
+from collections import Counter
+from pathlib import Path
+
+from _bootstrap import import_claimx
+
+warnings.filterwarnings("ignore", category=FutureWarning)  # a regex in scispaCy's tokenizer rules
+
+# documents drawn per source (train splits only: the claim-sentence dev split is an evaluation set)
+SAMPLE = {"claim_sentences": 130, "bc5cdr": 90, "biored": 70, "genia": 80, "ncbi": 50}
+DEV_FRACTION = 0.15
+DOUBLE = 40           # dev documents annotated twice, independently
+BATCHES = 14
+SEED = 13
+
+
+def cmd_batches(args) -> int:
+    import_claimx()
+    from claimx.corpora.mechanistic import sentence_spans
+    from claimx.corpora.texts import document_parts, join_title
+
+    rng = random.Random(SEED)
+    docs, seen = [], set()
+    for source, n in SAMPLE.items():
+        parts = document_parts(source, "train")
+        texts = {k: join_title(*v) for k, v in parts.items()}
+        ids = sorted(texts)
+        rng.shuffle(ids)
+        picked = 0
+        for did in ids:
+            key = texts[did][:200].lower()
+            if key in seen or len(texts[did]) < 200:
+                continue  # the same abstract in two corpora (BC5CDR/BioRED/NCBI overlap), or a title only
+            seen.add(key)
+            docs.append((source, did, parts[did]))
+            picked += 1
+            if picked == n:
+                break
+    rng.shuffle(docs)
+    n_dev = round(len(docs) * DEV_FRACTION)
+    out = Path(args.out)
+    (out / "batches").mkdir(parents=True, exist_ok=True)
+    (out / "out").mkdir(parents=True, exist_ok=True)
+    plan, rows = [], []
+    for k, (source, did, (title, abstract)) in enumerate(docs):
+        spans = sentence_spans(title, abstract)
+        text = join_title(title, abstract)
+        rows.append({"doc": f"{source}:{did}", "split": "dev" if k < n_dev else "train",
+                     "sentences": [{"i": i, "text": text[s:e]} for i, (s, e) in enumerate(spans)]})
+    # spread dev documents over all batches; double annotation = the first DOUBLE dev documents again
+    for b in range(BATCHES):
+        plan.append((f"b{b + 1:02d}", rows[b::BATCHES]))
+    double = [r for r in rows if r["split"] == "dev"][:DOUBLE]
+    plan += [("d01", double[: DOUBLE // 2]), ("d02", double[DOUBLE // 2:])]
+    for name, batch in plan:
+        with (out / "batches" / f"{name}.jsonl").open("w", encoding="utf-8") as f:
+            for r in batch:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    (out / "plan.json").write_text(json.dumps({name: [r["doc"] for r in batch] for name, batch in plan}, indent=1))
+    n_sent = sum(len(r["sentences"]) for r in rows)
+    print(f"{len(rows)} documents ({n_dev} dev), {n_sent} sentences, {Counter(s for s, _, _ in docs)}; "
+          f"{len(plan)} batches in {out / 'batches'}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    import_claimx()
+    from claimx.corpora.mechanistic import resolve_labels
+
+    path = Path(args.file)
+    batch = path.parent.parent / "batches" / path.name
+    sentences = {r["doc"]: [s["text"] for s in r["sentences"]] for r in map(json.loads, batch.open(encoding="utf-8"))}
+    problems, done = [], set()
+    for n, line in enumerate(path.open(encoding="utf-8"), 1):
+        if not line.strip():
+            continue
+        try:
+            d = json.loads(line)
+            if d["doc"] not in sentences:
+                raise ValueError(f"document {d['doc']!r} is not in {batch.name}")
+            resolve_labels(sentences[d["doc"]], d["labels"])
+            done.add(d["doc"])
+        except Exception as e:  # noqa: BLE001 - report every line
+            problems.append(f"{path.name} line {n}: {e}")
+    missing = [d for d in sentences if d not in done]
+    for p in problems:
+        print(p)
+    print(f"{len(done)} documents valid, {len(problems)} with problems, {len(missing)} not done yet"
+          + (f": {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}" if missing else ""))
+    return 1 if problems or missing else 0
+
+
+def _read_outputs(folder: Path, prefix: str, sub: str = "out") -> dict[str, dict]:
+    out = {}
+    for p in sorted((folder / sub).glob(f"{prefix}*.jsonl")):
+        for line in p.open(encoding="utf-8"):
+            if line.strip():
+                d = json.loads(line)
+                out[d["doc"]] = d
+    return out
+
+
+def cmd_build(args) -> int:
+    import_claimx()
+    from claimx.corpora.mechanistic import ANNOTATIONS, build_record, text_of
+
+    folder = Path(args.folder)
+    batches = {}
+    for p in sorted((folder / "batches").glob("b*.jsonl")):
+        for line in p.open(encoding="utf-8"):
+            r = json.loads(line)
+            batches[r["doc"]] = r
+    labels = _read_outputs(folder, "b", args.labels_dir)
+    resolved = _read_outputs(folder, "r", args.labels_dir)  # adjudicated double-annotated documents replace the first pass
+    labels.update(resolved)
+    missing = [d for d in batches if d not in labels]
+    if missing:
+        print(f"{len(missing)} documents not annotated yet: {missing[:5]}", file=sys.stderr)
+        if not args.partial:
+            return 1
+    out = Path(args.out) if args.out else ANNOTATIONS
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = Counter()
+    with out.open("w", encoding="utf-8") as f:
+        for doc, r in batches.items():
+            if doc not in labels:
+                continue
+            source, did = doc.split(":", 1)
+            rec = build_record(source, did, text_of(source, did), labels[doc]["labels"], split=r["split"],
+                               adjudicated=doc in resolved)
+            f.write(json.dumps(rec) + "\n")
+            n["documents"] += 1
+            n["sentences"] += len(rec["sentences"])
+            n["claims"] += len(rec["claims"])
+            n["mechanistic"] += sum(c["type"] == "mechanistic" for c in rec["claims"])
+            n[rec["split"]] += 1
+    print(f"wrote {out}: {dict(n)}")
+    return 0
+
+
+def cmd_agreement(args) -> int:
+    import_claimx()
+    from claimx.corpora.mechanistic import build_record, text_of
+    from claimx.eval.claims import agreement
+
+    folder = Path(args.folder)
+    # the independent first passes (first_pass/ keeps them once the consistency review edits out/)
+    sub = "first_pass" if (folder / "first_pass").is_dir() else "out"
+    first, second = _read_outputs(folder, "b", sub), _read_outputs(folder, "d", sub)
+    pairs = []
+    for doc, d2 in second.items():
+        if doc in first:
+            source, did = doc.split(":", 1)
+            text = text_of(source, did)
+            pairs.append((build_record(source, did, text, first[doc]["labels"]),
+                          build_record(source, did, text, d2["labels"])))
+    report = agreement(pairs)
+    print(json.dumps(report, indent=1))
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
+    return 0
+
+
+def cmd_stats(args) -> int:
+    import_claimx()
+    from claimx.corpora.mechanistic import load_mechclaims
+
+    docs = load_mechclaims(path=args.annotations)
+    rows = [("all", docs)] + [(f"split {s}", [d for d in docs if d["split"] == s]) for s in ("train", "dev")] + [
+        (f"source {s}", [d for d in docs if d["source"] == s]) for s in sorted({d["source"] for d in docs})]
+    print("| part | documents | sentences | claims | mechanistic | causal | correlational | descriptive | key | "
+          "hedged | negated | AGENT | MECHANISM | EFFECT |")
+    print("|---|" + "---:|" * 13)
+    for name, ds in rows:
+        cl = [c for d in ds for c in d["claims"]]
+        roles = Counter(r["label"] for c in cl for r in c["roles"])
+        types = Counter(c["type"] for c in cl)
+        print(f"| {name} | {len(ds)} | {sum(len(d['sentences']) for d in ds)} | {len(cl)} | "
+              + " | ".join(str(types[t]) for t in ("mechanistic", "causal", "correlational", "descriptive"))
+              + f" | {sum(c['key'] for c in cl)} | {sum(c['certainty'] == 'hedged' for c in cl)} | "
+              f"{sum(c['negated'] for c in cl)} | {roles['AGENT']} | {roles['MECHANISM']} | {roles['EFFECT']} |")
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("batches")
+    p.add_argument("--out", default="runs/annotation")
+    p.set_defaults(fn=cmd_batches)
+    p = sub.add_parser("validate")
+    p.add_argument("file")
+    p.set_defaults(fn=cmd_validate)
+    p = sub.add_parser("build")
+    p.add_argument("folder", nargs="?", default="runs/annotation")
+    p.add_argument("--out")
+    p.add_argument("--partial", action="store_true", help="write the documents annotated so far")
+    p.add_argument("--labels-dir", default="out", help="subfolder with the annotators' outputs")
+    p.set_defaults(fn=cmd_build)
+    p = sub.add_parser("agreement")
+    p.add_argument("folder", nargs="?", default="runs/annotation")
+    p.add_argument("--json")
+    p.set_defaults(fn=cmd_agreement)
+    p = sub.add_parser("stats", help="markdown table of the built corpus")
+    p.add_argument("--annotations")
+    p.set_defaults(fn=cmd_stats)
+    args = ap.parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
