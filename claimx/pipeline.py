@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import spacy
 from scispacy.custom_tokenizer import combined_rule_tokenizer
@@ -18,9 +19,13 @@ from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
 from . import abbreviations, sentences  # noqa: F401  (register "claimx_abbreviation_detector", "claimx_sentencizer")
+from .claims import decode_claims
 from .entities import set_entities
 from .model_info import ModelInfo, read_model_info
 from .records import MAX_CHARS
+
+if TYPE_CHECKING:
+    from .models.claim_inference import DocumentPrediction
 
 __all__ = ["ClaimxModel", "build_nlp"]
 
@@ -43,7 +48,7 @@ class ClaimxModel:
         Doc.set_extension("entities", default=None, force=True)  # exact (start, end, label, score)
         Span.set_extension("score", default=1.0, force=True)
         self.tagger = None
-        if "entities" in self.info.components:
+        if {"entities", "claims"} & set(self.info.components):
             from .models.inference import EntityTagger
 
             self.tagger = EntityTagger.load(self.info.path, device=device)
@@ -56,17 +61,32 @@ class ClaimxModel:
             self.set_annotations(batch, self.predict(batch))
             yield from batch
 
-    def predict(self, docs: list[Doc]) -> list[list[tuple[int, int, str, float]]]:
-        """Entity predictions per doc (no side effects); one batched encoder pass over all docs."""
-        if self.tagger is None:
-            return [[] for _ in docs]
-        return self.tagger([(doc.text, _sentence_spans(doc)) for doc in docs])
+    def predict(self, docs: list[Doc]) -> list[DocumentPrediction]:
+        """Entities and claim probabilities per doc (no side effects): one batched encoder pass over all docs."""
+        from .models.claim_inference import DocumentPrediction, predict_documents
 
-    def set_annotations(self, docs: list[Doc], predictions: list[list[tuple[int, int, str, float]]]) -> None:
-        for doc, preds in zip(docs, predictions):
+        if self.tagger is None:
+            return [DocumentPrediction() for _ in docs]
+        items = [(doc.text, _sentence_spans(doc)) for doc in docs]
+        if "claims" not in self.info.components:
+            return [DocumentPrediction(entities=e) for e in self.tagger(items)]
+        t = self.tagger
+        items = [(text, spans if spans is not None else [(0, len(text))]) for text, spans in items]
+        return predict_documents(t.model, t.tokenizer, items, t.device, batch_token_budget=t.batch_token_budget,
+                                 precision=t.precision)
+
+    def set_annotations(self, docs: list[Doc], predictions: list[DocumentPrediction]) -> None:
+        settings = self.tagger.model.claims if self.tagger is not None else None
+        for doc, pred in zip(docs, predictions):
             if self.tagger is not None:
-                set_entities(doc, preds)
+                set_entities(doc, pred.entities)
             doc._.claims = []
+            if settings is not None:
+                abbreviations = [(a.start_char, a.end_char, a._.long_form.text)
+                                 for a in (doc._.abbreviations if doc.has_extension("abbreviations") else [])]
+                doc._.claims = decode_claims(doc.text, pred.sentences, pred.roles, abbreviations,
+                                             claim_threshold=settings.claim_threshold,
+                                             key_threshold=settings.key_threshold)
 
 
 def _sentence_spans(doc: Doc) -> list[tuple[int, int]] | None:

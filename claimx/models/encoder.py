@@ -1,18 +1,17 @@
 """The claimx encoder: one transformer pass feeding task heads, saved as a model folder.
 
 ``ClaimxEncoder`` = a Hugging Face encoder (``AutoModel``, e.g. all-MiniLM-L6-v2) + heads in a
-``ModuleDict``. Today there is one head, ``entities``: per-label BIO logits for every word
-piece (``[batch, pieces, labels, 3]``). Claim heads plug in beside it and reuse the same
-hidden states: a sentence head pools the pieces of each sentence of the window (claim?, type,
-certainty, negated), a role head is another `TokenTagHead` (AGENT / MECHANISM / EFFECT).
-`forward` runs the encoder once and every head asked for.
+``ModuleDict``: ``entities`` (per-label BIO logits for every word piece, ``[batch, pieces,
+labels, 3]``) and, once ``add_claims()`` attached it, ``claims`` (``claim_heads.ClaimHeads``: a
+branch of the top layers that starts from the same pass's lower hidden states, sentence heads and
+a role head). `encode_states` runs the encoder once for all heads.
 
 A model folder holds::
 
     model.safetensors   all weights ("backbone.*", "heads.<name>.*")
     config.json         the encoder's transformers config (architecture only, no weights)
     tokenizer.json ...  the fast tokenizer
-    claimx.json         name, version, components ["entities"], labels, window settings
+    claimx.json         name, version, components ["entities", "claims"], labels, window and claim settings
     README.md           the model card (optional)
 
 `load_encoder` reads it with no network access.
@@ -87,11 +86,30 @@ class ClaimxEncoder(nn.Module):
         super().__init__()
         self.backbone = backbone
         self.entities = entities or EntitySettings()
+        self.claims = None  # ClaimSettings once add_claims() was called
         hidden = backbone.config.hidden_size
         init_std = getattr(backbone.config, "initializer_range", 0.02)
         self.heads = nn.ModuleDict(
             {"entities": TokenTagHead(hidden, len(self.entities.labels), dropout, init_std)}
         )
+
+    def add_claims(self, settings=None, dropout: float = 0.1):
+        """Attach the claim component (``heads["claims"]``, see ``claim_heads``); returns it."""
+        from .claim_heads import ClaimHeads, ClaimSettings
+
+        self.claims = settings or ClaimSettings()
+        c = self.backbone.config
+        head = ClaimHeads(c.hidden_size, c.num_attention_heads, c.intermediate_size, self.claims, dropout,
+                          getattr(c, "initializer_range", 0.02))
+        self.heads["claims"] = head.to(next(self.backbone.parameters()).device)
+        return head
+
+    def encode_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(last hidden states, states the claim branch starts from or None)``: one encoder pass."""
+        k = self.claims.branch_layers if self.claims is not None else -1
+        out = self.backbone(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=k > 0)
+        last = out.last_hidden_state
+        return last, (None if k < 0 else last if k == 0 else out.hidden_states[-1 - k])
 
     @property
     def components(self) -> list[str]:
@@ -125,10 +143,10 @@ class ClaimxEncoder(nn.Module):
     def forward(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor, heads: Sequence[str] | None = None
     ) -> dict[str, torch.Tensor]:
-        """``{"hidden": ..., <head>: logits}`` for ``heads`` (default: all)."""
+        """``{"hidden": ..., <head>: logits}`` for the token ``heads`` (default: entities)."""
         hidden = self.encode(input_ids, attention_mask)
         out = {"hidden": hidden}
-        for name in heads if heads is not None else self.heads:
+        for name in heads if heads is not None else ["entities"]:
             out[name] = self.heads[name](hidden)
         return out
 
@@ -167,6 +185,8 @@ def save_encoder(
         "entities": {**asdict(model.entities), "labels": list(model.entities.labels)},
         "weights_dtype": dtype or "float32",
     }
+    if model.claims is not None:
+        meta["claims"] = {**asdict(model.claims), "roles": list(model.claims.roles)}
     meta.update(info or {})
     (path / "claimx.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     if card is not None:
@@ -193,6 +213,10 @@ def load_encoder(path: str | Path, *, device: str | torch.device = "cpu") -> tup
     except TypeError:
         backbone = AutoModel.from_config(config)
     model = ClaimxEncoder(backbone, entities=EntitySettings.from_dict(meta.get("entities", {})))
+    if "claims" in meta.get("components", []):
+        from .claim_heads import ClaimSettings
+
+        model.add_claims(ClaimSettings.from_dict(meta.get("claims", {})))
     state = load_file(str(weights))
     model.float()  # from_config may follow the stored dtype (float16); compute starts from float32
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})

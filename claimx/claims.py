@@ -1,0 +1,59 @@
+"""From the claim component's probabilities to the output contract's claims.
+
+A sentence is a claim when P(claim) = 1 - P(none) reaches the model's ``claim_threshold``; its
+type is the most probable of the four claim types; ``key`` needs P(key) >= ``key_threshold``.
+Roles are the AGENT / MECHANISM / EFFECT spans decoded inside the sentence. ``statement`` and a
+role's ``expanded`` spell out abbreviations defined in the document (and drop the parenthesised
+short form right after its definition: "chronic stress pathology (CSP)" → "chronic stress pathology").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .results import Claim, Role
+
+__all__ = ["AbbreviationMention", "decode_claims", "expand"]
+
+AbbreviationMention = tuple[int, int, str]  # (start, end, long form) of a short form in the text
+
+
+def expand(text: str, start: int, end: int, abbreviations: Sequence[AbbreviationMention]) -> str:
+    """``text[start:end]`` with each short form inside it replaced by its long form."""
+    out, pos = [], start
+    for s, e, long in sorted(abbreviations):
+        if s < pos or e > end:
+            continue
+        before = text[start:s].rstrip()
+        if before.endswith("(") and text[e:e + 1] == ")" and before[:-1].rstrip().lower().endswith(long.lower()):
+            cut = start + len(before) - 1  # the definition "long (SHORT)": drop " (SHORT)"
+            while cut > pos and text[cut - 1].isspace():
+                cut -= 1
+            out.append(text[pos:cut])
+            pos = e + 1
+            continue
+        out.append(text[pos:s])
+        out.append(long)
+        pos = e
+    out.append(text[pos:end])
+    return "".join(out)
+
+
+def decode_claims(text: str, sentences, roles, abbreviations: Sequence[AbbreviationMention], *,
+                  claim_threshold: float = 0.5, key_threshold: float = 0.5) -> list[Claim]:
+    """Claims of one document from ``SentencePrediction``s and decoded role spans ``(start, end, label, score)``."""
+    claims = []
+    for sp in sentences:
+        score = sp.claim
+        if score < claim_threshold:
+            continue
+        s, e = sp.start, sp.end
+        ctype = sp.type
+        inside = [] if ctype == "descriptive" else [r for r in roles if s <= r[0] and r[1] <= e]
+        claims.append(Claim(
+            start=s, end=e, text=text[s:e], statement=expand(text, s, e, abbreviations), type=ctype,
+            certainty="hedged" if sp.hedged >= 0.5 else "asserted", negated=sp.negated >= 0.5,
+            key=sp.key >= key_threshold, score=round(score, 4),
+            roles=[Role(label, rs, re, text[rs:re], expand(text, rs, re, abbreviations)) for rs, re, label, _ in inside],
+        ))
+    return claims

@@ -1,0 +1,162 @@
+"""Training the claim component on top of a trained (frozen) entity model.
+
+The entity encoder stays frozen, so the entity tagger's accuracy is unchanged by construction,
+and its hidden states below the claim branch are computed once and cached (bf16): each epoch
+then only runs the branch layers and heads. `train_claims(cfg, train, out)` returns the trained
+``ClaimxEncoder`` (entities + claims); `save_encoder` writes it as one model folder.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .claim_data import ClaimDoc, ClaimWindow, build_claim_windows, collate_claims
+from .claim_heads import ClaimSettings, branch_from_bert
+from .data import train_batches
+from .encoder import ClaimxEncoder, load_encoder
+from .inference import autocast_dtype
+from .tagging import IGNORE
+
+__all__ = ["ClaimTrainConfig", "claim_losses", "train_claims"]
+
+
+@dataclass
+class ClaimTrainConfig:
+    trunk: str = "models/claimx-minilm"  # the entity model folder the claim component is added to
+    branch_layers: int = 2
+    epochs: int = 8
+    lr: float = 1e-4  # branch layers
+    head_lr: float = 1e-3  # new heads
+    weight_decay: float = 0.01
+    warmup: float = 0.1
+    batch_tokens: int = 8192
+    dropout: float = 0.1
+    grad_clip: float = 1.0
+    seed: int = 13
+    precision: str = "auto"
+    role_weight: float = 1.0
+    flag_weight: float = 1.0
+
+
+def claim_losses(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Partial-label type loss, masked BCE for key/hedged/negated, BIO cross-entropy for roles."""
+    zero = out["type"].new_zeros(())
+    allowed = batch["allowed"]
+    rows = allowed.any(-1)
+    logp = out["type"].float().log_softmax(-1)
+    type_loss = -torch.logsumexp(logp.masked_fill(~allowed, float("-inf")), -1)[rows].mean() if rows.any() else zero
+    flags = batch["flags"]
+    known = ~torch.isnan(flags)
+    flag_loss = (F.binary_cross_entropy_with_logits(out["flags"].float()[known], flags[known])
+                 if known.any() else zero)
+    roles = batch["roles"]
+    role_loss = (F.cross_entropy(out["roles"].float().reshape(-1, 3), roles.reshape(-1), ignore_index=IGNORE)
+                 if (roles != IGNORE).any() else zero)
+    return {"type": type_loss, "flags": flag_loss, "roles": role_loss}
+
+
+@torch.inference_mode()
+def _cache_states(model: ClaimxEncoder, windows: Sequence[ClaimWindow], pad_id: int, device: torch.device,
+                  amp, budget: int = 16384) -> list[torch.Tensor]:
+    """The frozen encoder's states below the branch for every window, kept in bf16 on the CPU."""
+    cache: list[torch.Tensor | None] = [None] * len(windows)
+    order = sorted(range(len(windows)), key=lambda i: -len(windows[i]))
+    i = 0
+    while i < len(order):
+        width = len(windows[order[i]]) + 8
+        chunk = order[i:i + max(1, budget // width)]
+        i += len(chunk)
+        t = collate_claims([windows[j] for j in chunk], pad_id)
+        with torch.autocast(device.type, dtype=amp or torch.float32, enabled=amp is not None):
+            _, below = model.encode_states(t["input_ids"].to(device), t["attention_mask"].to(device))
+        below = below.to("cpu", torch.bfloat16)
+        for r, j in enumerate(chunk):
+            cache[j] = below[r, :len(windows[j])].clone()
+    return cache  # type: ignore[return-value]
+
+
+def train_claims(cfg: ClaimTrainConfig, train: Sequence[ClaimDoc], *, device: str = "cpu",
+                 log: Callable[[str], None] = print,
+                 evaluate: Callable[[ClaimxEncoder, object, int], dict] | None = None) -> tuple[ClaimxEncoder, object, list]:
+    """Fit the claim component; ``evaluate(model, tokenizer, epoch)`` is called after each epoch.
+    Returns ``(model, tokenizer, history)``."""
+    random.seed(cfg.seed)
+    np.random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    dev = torch.device(device)
+    model, tokenizer, _ = load_encoder(cfg.trunk, device=dev)
+    for p in model.parameters():
+        p.requires_grad_(False)
+    heads = model.add_claims(ClaimSettings(branch_layers=cfg.branch_layers), dropout=cfg.dropout)
+    branch_from_bert(heads, model.backbone)
+    amp = autocast_dtype(dev, cfg.precision)
+
+    t0 = time.perf_counter()
+    windows = build_claim_windows(train, tokenizer, model.entities)
+    states = _cache_states(model, windows, tokenizer.pad_token_id, dev, amp)
+    n_pieces = sum(len(w) for w in windows)
+    log(f"data: {len(train)} documents -> {len(windows)} windows, {n_pieces} pieces, "
+        f"{sum(len(w.position) for w in windows)} sentences; encoder states cached in {time.perf_counter() - t0:.0f}s")
+
+    groups = {"branch": [], "heads": [], "nodecay": []}
+    for name, p in heads.named_parameters():
+        if name.startswith("branch."):
+            groups["branch" if p.ndim >= 2 else "nodecay"].append(p)
+        else:
+            groups["heads"].append(p)
+    opt = torch.optim.AdamW([
+        {"params": groups["branch"], "lr": cfg.lr, "weight_decay": cfg.weight_decay},
+        {"params": groups["nodecay"], "lr": cfg.lr, "weight_decay": 0.0},
+        {"params": groups["heads"], "lr": cfg.head_lr, "weight_decay": cfg.weight_decay},
+    ])
+    rng = random.Random(cfg.seed)
+    epoch_batches = [train_batches(windows, cfg.batch_tokens, rng) for _ in range(cfg.epochs)]
+    total = sum(map(len, epoch_batches))
+    warm = int(math.ceil(cfg.warmup * total))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda s: (s + 1) / max(1, warm) if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+    log(f"training: {cfg.epochs} epochs x {total // max(1, cfg.epochs)} steps, branch {cfg.branch_layers} layers, "
+        f"lr {cfg.lr} / heads {cfg.head_lr}, {'bf16 autocast' if amp else 'fp32'} on {dev}")
+    history = []
+    hidden = model.backbone.config.hidden_size
+    for epoch in range(1, cfg.epochs + 1):
+        heads.train()
+        e0 = time.perf_counter()
+        sums = {"type": 0.0, "flags": 0.0, "roles": 0.0}
+        for batch_ids in epoch_batches[epoch - 1]:
+            wins = [windows[i] for i in batch_ids]
+            b = collate_claims(wins, tokenizer.pad_token_id)
+            x = torch.zeros(len(wins), b["input_ids"].shape[1], hidden, dtype=torch.bfloat16)
+            for r, i in enumerate(batch_ids):
+                x[r, :len(windows[i])] = states[i]
+            b = {k: v.to(dev) for k, v in b.items()}
+            with torch.autocast(dev.type, dtype=amp or torch.float32, enabled=amp is not None):
+                out = heads(x.to(dev).float() if amp is None else x.to(dev), b["attention_mask"],
+                            b["sentence_of_piece"], b["position"])
+            losses = claim_losses(out, b)
+            loss = losses["type"] + cfg.flag_weight * losses["flags"] + cfg.role_weight * losses["roles"]
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(heads.parameters(), cfg.grad_clip)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            for k in sums:
+                sums[k] += float(losses[k].detach())
+        n = max(1, len(epoch_batches[epoch - 1]))
+        row = {"epoch": epoch, **{f"loss_{k}": round(v / n, 4) for k, v in sums.items()},
+               "seconds": round(time.perf_counter() - e0, 1)}
+        heads.eval()
+        if evaluate is not None:
+            row["dev"] = evaluate(model, tokenizer, epoch)
+        log(f"epoch {epoch}: {row}")
+        history.append(row)
+    heads.eval()
+    return model, tokenizer, history

@@ -1,0 +1,160 @@
+#!/usr/bin/env python
+"""Train the claim component on top of the shipped entity model and score it on dev.
+
+    # train on MechClaims train + claim sentences train + causal language + SciClaim (+ BioScope),
+    # score MechClaims dev and claim-sentence dev after each epoch, write the model folder
+    python scripts/train_claims.py --out runs/claims --epochs 8
+    # the causal-language floor: 5-fold cross-validation (each fold's model never sees its test fold)
+    python scripts/train_claims.py --causal-folds 5 --out runs/claims-cv
+    # ablations: --branch-layers 0 (heads on the shared last layer), --sources mechclaims claim_sentences ...
+
+The entity encoder is frozen; its states below the branch are computed once (bf16) and reused by
+every epoch and every fold. Results go to ``OUT/metrics.json``; the model folder to ``OUT/model``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shlex
+import sys
+import time
+import warnings
+from dataclasses import asdict
+from pathlib import Path
+
+from _bootstrap import ROOT, import_claimx
+
+warnings.filterwarnings("ignore", category=FutureWarning)  # a regex in scispaCy's tokenizer rules
+
+SOURCES = ("mechclaims", "claim_sentences", "causal", "sciclaim", "bioscope")
+
+
+def load_sources(names, annotations=None):
+    from claimx.models import claim_data as cd
+
+    loaders = {"mechclaims": lambda: cd.load_mechclaims_docs("train", path=annotations),
+               "claim_sentences": lambda: cd.load_claim_sentences("train"),
+               "causal": cd.load_causal, "sciclaim": cd.load_sciclaim, "bioscope": cd.load_bioscope}
+    return {n: loaders[n]() for n in names}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--trunk", default=str(ROOT / "models" / "claimx-minilm"))
+    ap.add_argument("--annotations", help="MechClaims annotations.jsonl (default: corpora/mechclaims)")
+    ap.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
+    ap.add_argument("--branch-layers", type=int, default=2)
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--head-lr", type=float, default=1e-3)
+    ap.add_argument("--batch-tokens", type=int, default=8192)
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--causal-folds", type=int, default=0, help="k-fold CV on the causal-language data instead")
+    ap.add_argument("--eval-every", type=int, default=1)
+    ap.add_argument("--threads", type=int)
+    args = ap.parse_args(argv)
+    import_claimx()
+    import torch
+
+    from claimx.eval.claims import evaluate_causal, evaluate_key_claims, evaluate_mechclaims
+    from claimx.models.claim_data import load_claim_sentences, load_mechclaims_docs
+    from claimx.models.claim_training import ClaimTrainConfig, train_claims
+    from claimx.models.encoder import save_encoder
+    from claimx.corpora.mechanistic import load_mechclaims
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    log_file = (out / "train.log").open("a", encoding="utf-8")
+
+    def log(msg: str) -> None:
+        print(msg, flush=True)
+        log_file.write(msg + "\n")
+        log_file.flush()
+
+    command = "python scripts/train_claims.py " + shlex.join(argv if argv is not None else sys.argv[1:])
+    log(f"$ {command}")
+    cfg = ClaimTrainConfig(trunk=args.trunk, branch_layers=args.branch_layers, epochs=args.epochs, lr=args.lr,
+                           head_lr=args.head_lr, batch_tokens=args.batch_tokens, seed=args.seed)
+    t0 = time.perf_counter()
+    data = load_sources(args.sources, args.annotations)
+    log("training documents: " + ", ".join(f"{k} {len(v)}" for k, v in data.items()) +
+        f" ({time.perf_counter() - t0:.0f}s to load)")
+    mech_dev = load_mechclaims("dev", path=args.annotations)
+    key_dev = load_claim_sentences("dev")
+
+    def evaluate(model, tokenizer, epoch, causal_test=None):
+        if epoch % max(1, args.eval_every) and epoch != args.epochs:
+            return {}
+        e0 = time.perf_counter()
+        res = {}
+        if causal_test is not None:
+            res["causal"] = evaluate_causal(model, tokenizer, causal_test, args.device)
+            log(f"  causal fold macro-F1 {res['causal']['macro_f1']:.4f}")
+            return res
+        m = evaluate_mechclaims(model, tokenizer, mech_dev, args.device)
+        k = evaluate_key_claims(model, tokenizer, key_dev, args.device, thresholds=[0.3, 0.4, 0.5, 0.6, 0.7])
+        res = {"mechclaims": m, "key_claims": k}
+        log(f"  MechClaims dev: claim F1 {m['claim_sentence']['f1']:.4f}, mechanistic F1 {m['mechanistic_sentence']['f1']:.4f}, "
+            f"type acc {m['type_accuracy_on_matched']:.4f}, certainty {m['certainty_accuracy_on_matched']:.4f}, "
+            f"negation {m['negation_accuracy_on_matched']:.4f}, roles partial F1 {m['roles_partial_f1']:.4f} "
+            f"exact {m['roles_exact']['f1']:.4f}, key F1 {m['key_sentence']['f1']:.4f}")
+        log(f"  claim-sentence dev key F1 {k['f1']:.4f} (P {k['p']:.4f} R {k['r']:.4f}); by threshold {k['sweep']} "
+            f"[{time.perf_counter() - e0:.0f}s]")
+        return res
+
+    metrics = {"command": command, "config": asdict(cfg), "sources": args.sources,
+               "train_documents": {k: len(v) for k, v in data.items()}}
+    if args.causal_folds:
+        causal = data["causal"]
+        order = list(range(len(causal)))
+        random.Random(args.seed).shuffle(order)
+        folds = [sorted(order[k::args.causal_folds]) for k in range(args.causal_folds)]
+        gold, pred, per_fold = [], [], []
+        for k, test_idx in enumerate(folds):
+            test_set = set(test_idx)
+            test = [causal[i] for i in test_idx]
+            train = [d for n, docs in data.items() if n != "causal" for d in docs]
+            train += [d for i, d in enumerate(causal) if i not in test_set]
+            log(f"fold {k + 1}/{args.causal_folds}: {len(test)} test sentences")
+            model, tok, hist = train_claims(cfg, train, device=args.device, log=log,
+                                            evaluate=lambda m, t, e: evaluate(m, t, e, test) if e == args.epochs else {})
+            res = hist[-1]["dev"]["causal"]
+            per_fold.append(res["macro_f1"])
+            from claimx.eval.claims import causal_class
+
+            from claimx.models.claim_inference import predict_documents
+            preds = predict_documents(model, tok, [(d.text, d.sentences) for d in test], args.device)
+            gold += [d.meta["label"] for d in test]
+            pred += [causal_class(p.sentences[0].types, p.sentences[0].hedged) for p in preds]
+        from claimx.eval.claims import causal_scores
+
+        pooled = causal_scores(gold, pred)
+        metrics["causal_cv"] = {"folds": args.causal_folds, "per_fold_macro_f1": per_fold,
+                                "mean_fold_macro_f1": round(sum(per_fold) / len(per_fold), 4), "pooled": pooled}
+        log(f"causal-language {args.causal_folds}-fold CV: macro-F1 per fold {per_fold}, mean "
+            f"{metrics['causal_cv']['mean_fold_macro_f1']:.4f}, pooled {pooled['macro_f1']:.4f}")
+    else:
+        train = [d for docs in data.values() for d in docs]
+        model, tok, hist = train_claims(cfg, train, device=args.device, log=log, evaluate=evaluate)
+        metrics["history"] = hist
+        metrics["dev"] = hist[-1].get("dev", {})
+        meta = json.loads((Path(args.trunk) / "claimx.json").read_text())
+        info = {k: meta[k] for k in ("base_model", "trained_on", "training") if k in meta}
+        info["claims_training"] = {"command": command, "sources": metrics["train_documents"],
+                                   "seconds": round(sum(h["seconds"] for h in hist), 1)}
+        save_encoder(model, tok, out / "model", name=meta.get("name", "claimx-minilm"),
+                     version=meta.get("version", "0.1.0"), dtype=meta.get("weights_dtype"), info=info)
+        log(f"wrote {out / 'model'}")
+    metrics["seconds"] = round(time.perf_counter() - t0, 1)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""The claim component: statements, decoding, windows, the branch, losses, save/load and the pipeline."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from claimx.claims import decode_claims, expand
+from claimx.models.claim_heads import TYPE_CLASSES, position_features
+from claimx.models.claim_inference import SentencePrediction
+
+TEXT = ("Synaptic-based chronic stress pathology (CSP) underlies depression. "
+        "Ketamine restores synaptic connectivity in CSP. Mean age was 54.")
+CSP = [(i, i + 3, "chronic stress pathology") for i in (TEXT.index("CSP"), TEXT.index("CSP", TEXT.index("CSP") + 1))]
+S1, S2, S3 = (0, 67), (68, 115), (116, 132)
+
+
+def _probs(**kw) -> np.ndarray:
+    p = np.array([kw.get(name, 0.0) for name in TYPE_CLASSES], dtype=np.float32)
+    return p / p.sum()
+
+
+def test_sentence_spans_of_the_fixture():
+    assert [TEXT[s:e] for s, e in (S1, S2, S3)] == [
+        "Synaptic-based chronic stress pathology (CSP) underlies depression.",
+        "Ketamine restores synaptic connectivity in CSP.", "Mean age was 54."]
+
+
+def test_expand_spells_out_short_forms_and_drops_the_definition():
+    assert expand(TEXT, *S1, CSP) == "Synaptic-based chronic stress pathology underlies depression."
+    assert expand(TEXT, *S2, CSP) == "Ketamine restores synaptic connectivity in chronic stress pathology."
+    assert expand(TEXT, *S3, CSP) == "Mean age was 54."
+    assert expand(TEXT, TEXT.index("CSP"), TEXT.index("CSP") + 3, CSP) == "chronic stress pathology"
+
+
+def test_decode_claims_thresholds_types_and_roles():
+    sents = [SentencePrediction(*S1, _probs(none=0.1, mechanistic=0.7, causal=0.2), key=0.9, hedged=0.2, negated=0.1),
+             SentencePrediction(*S2, _probs(none=0.2, causal=0.5, mechanistic=0.3), key=0.3, hedged=0.7, negated=0.6),
+             SentencePrediction(*S3, _probs(none=0.9, descriptive=0.1), key=0.1, hedged=0.0, negated=0.0)]
+    k = TEXT.index("Ketamine")
+    sc = TEXT.index("synaptic connectivity")
+    csp2 = CSP[1][0]
+    roles = [(0, 39, "MECHANISM", 0.9), (56, 66, "EFFECT", 0.8), (k, k + 8, "AGENT", 0.9),
+             (sc, sc + 21, "MECHANISM", 0.7), (csp2, csp2 + 3, "EFFECT", 0.6)]
+    claims = decode_claims(TEXT, sents, roles, CSP, claim_threshold=0.5, key_threshold=0.5)
+    assert [(c.start, c.end, c.type, c.certainty, c.negated, c.key) for c in claims] == [
+        (*S1, "mechanistic", "asserted", False, True), (*S2, "causal", "hedged", True, False)]
+    assert claims[0].score == pytest.approx(0.9, abs=1e-4)
+    assert [(r.label, r.text) for r in claims[0].roles] == [
+        ("MECHANISM", "Synaptic-based chronic stress pathology"), ("EFFECT", "depression")]
+    assert [(r.label, r.text, r.expanded) for r in claims[1].roles][-1] == ("EFFECT", "CSP", "chronic stress pathology")
+    assert claims[1].statement == "Ketamine restores synaptic connectivity in chronic stress pathology."
+
+
+def test_position_features():
+    assert position_features(0, 5) == [0.0, 1.0, 0.0, 0.0]
+    assert position_features(4, 5) == [1.0, 0.0, 1.0, 0.0]
+    assert position_features(0, 1, standalone=True) == [0.0, 0.0, 0.0, 1.0]
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from transformers import AutoTokenizer
+
+    from claimx.model_info import DEFAULT_MODEL
+
+    return AutoTokenizer.from_pretrained(str(DEFAULT_MODEL), local_files_only=True)
+
+
+def test_windows_assign_each_sentence_once_with_its_targets(tokenizer):
+    from claimx.models.claim_data import ClaimDoc, build_claim_windows, collate_claims
+    from claimx.models.encoder import EntitySettings
+    from claimx.models.tagging import IGNORE
+
+    reps = 10
+    text = " ".join([TEXT] * reps)
+    step = len(TEXT) + 1
+    sents = [(s + k * step, e + k * step) for k in range(reps) for s, e in (S1, S2, S3)]
+    n = len(sents)
+    doc = ClaimDoc("d", "test", text, sents, [(1,), (2,), (0,)] * reps, [1, 0, 0] * reps, [0, 1, None] * reps,
+                   [0, 0, None] * reps, roles=[(s + k * step, s + k * step + 8, "AGENT") for k in range(reps)
+                                               for s in [text.index("Ketamine")]])
+    wins = build_claim_windows([doc], tokenizer, EntitySettings(max_pieces=64, stride=16))
+    assert len(wins) > 3 and all(len(w) <= 64 for w in wins)
+    owned = sorted(i for w in wins for i in w.sentence_ids)
+    assert owned == list(range(n)), "every sentence belongs to exactly one window"
+    for w in wins:
+        for j, sid in enumerate(w.sentence_ids):
+            assert w.allowed[j].tolist() == [c == doc.allowed[sid][0] for c in range(len(TYPE_CLASSES))]
+            assert np.isnan(w.flags[j, 1]) == (doc.hedged[sid] is None)
+            assert (w.sentence_of_piece == j).any()
+        assert w.roles[0].tolist() == [IGNORE] * 3 and w.owned.sum() > 0
+    batch = collate_claims(wins[:3], tokenizer.pad_token_id)
+    sop = batch["sentence_of_piece"]
+    assert int(sop.max()) == sum(len(w.position) for w in wins[:3]) - 1
+    assert batch["allowed"].shape == (int(sop.max()) + 1, len(TYPE_CLASSES))
+
+
+def test_branch_reproduces_the_encoders_top_layers_and_losses_are_finite():
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from claimx.models.claim_heads import ClaimHeads, ClaimSettings, branch_from_bert
+    from claimx.models.claim_training import claim_losses
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64)
+    bert = BertModel(config, add_pooling_layer=False).eval()
+    ids = torch.randint(5, 100, (2, 12))
+    mask = torch.ones_like(ids)
+    mask[1, 8:] = 0
+    with torch.no_grad():
+        out = bert(input_ids=ids, attention_mask=mask, output_hidden_states=True)
+        heads = ClaimHeads(32, 2, 64, ClaimSettings(branch_layers=2)).eval()
+        branch_from_bert(heads, bert)
+        top = heads.run_branch(out.hidden_states[-3], mask)
+    assert torch.allclose(top[mask.bool()], out.last_hidden_state[mask.bool()], atol=1e-5)
+    sop = torch.tensor([[-1, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, -1], [-1, 2, 2, 2, 2, 2, 2, -1, -1, -1, -1, -1]])
+    res = heads(out.hidden_states[-3], mask, sop, torch.zeros(3, 4))
+    assert res["type"].shape == (3, 5) and res["flags"].shape == (3, 3) and res["roles"].shape == (2, 12, 3, 3)
+    allowed = torch.tensor([[True, False, False, False, False], [False, True, True, False, False], [False] * 5])
+    flags = torch.tensor([[0.0, float("nan"), float("nan")], [1.0, 0.0, 1.0], [float("nan")] * 3])
+    roles = torch.full((2, 12, 3), -100)
+    losses = claim_losses(res, {"allowed": allowed, "flags": flags, "roles": roles})
+    assert all(math.isfinite(float(v.detach())) for v in losses.values()) and float(losses["roles"]) == 0.0
+    logp = res["type"].log_softmax(-1)
+    expected = -(logp[0, 0] + torch.logsumexp(logp[1, 1:3], 0)) / 2  # set-valued target: sum over allowed
+    assert float(losses["type"].detach()) == pytest.approx(float(expected.detach()), rel=1e-5)
+
+
+@pytest.fixture(scope="module")
+def tiny_claims_dir(tmp_path_factory, tokenizer):
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from claimx.models.claim_heads import ClaimSettings, branch_from_bert
+    from claimx.models.encoder import ClaimxEncoder, EntitySettings, save_encoder
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)
+    model = ClaimxEncoder(BertModel(config, add_pooling_layer=False), entities=EntitySettings(max_pieces=64, stride=16))
+    heads = model.add_claims(ClaimSettings(branch_layers=1))
+    branch_from_bert(heads, model.backbone)
+    with torch.no_grad():  # every sentence a mechanistic claim; many role pieces
+        heads.type_head.bias.copy_(torch.tensor([-5.0, 5.0, 0.0, 0.0, 0.0]))
+        heads.roles.proj.bias.copy_(torch.tensor([0.0, 0.3, 0.2] * 3))
+    path = tmp_path_factory.mktemp("model") / "tiny-claims"
+    save_encoder(model.eval(), tokenizer, path, name="tiny", version="0.0.1", dtype="float16")
+    return path
+
+
+def test_saved_claims_load_back_and_predict_the_same(tiny_claims_dir, tokenizer):
+    from claimx.models.claim_inference import predict_documents
+    from claimx.models.encoder import load_encoder
+
+    meta = json.loads((tiny_claims_dir / "claimx.json").read_text())
+    assert meta["components"] == ["entities", "claims"] and meta["claims"]["branch_layers"] == 1
+    model, tok, _ = load_encoder(tiny_claims_dir)
+    items = [(TEXT, [S1, S2, S3]), (" ".join([TEXT] * 6), [(0, len(TEXT))]), ("x", [(0, 1)])]
+    a = predict_documents(model, tok, items, precision="fp32")
+    b = predict_documents(model, tok, items, precision="fp32", batch_token_budget=70)  # other batches, same result
+    assert [len(d.sentences) for d in a] == [3, 1, 1]
+    for da, db in zip(a, b):
+        assert [r[:3] for r in da.roles] == [r[:3] for r in db.roles]
+        for sa, sb in zip(da.sentences, db.sentences):
+            assert np.allclose(sa.types, sb.types, atol=1e-4) and sa.type == "mechanistic" and sa.claim > 0.9
+
+
+def test_pipeline_outputs_claims_with_expanded_statements(tiny_claims_dir):
+    import claimx
+
+    ex = claimx.load(tiny_claims_dir, device="cpu")
+    result = ex(TEXT)
+    assert [(c.start, c.end) for c in result.claims] == [S1, S2, S3]
+    assert result.claims[1].statement == "Ketamine restores synaptic connectivity in chronic stress pathology."
+    for c in result.to_dict()["claims"]:
+        assert c["type"] == "mechanistic" and c["text"] == TEXT[c["start"]:c["end"]]
+        for r in c["roles"]:
+            assert c["start"] <= r["start"] < r["end"] <= c["end"] and r["text"] == TEXT[r["start"]:r["end"]]
