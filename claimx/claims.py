@@ -9,6 +9,7 @@ short form right after its definition: "chronic stress pathology (CSP)" → "chr
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Sequence
 
 from .results import Claim, Role
@@ -42,6 +43,18 @@ def expand(text: str, start: int, end: int, abbreviations: Sequence[Abbreviation
 def decode_claims(text: str, sentences, roles, abbreviations: Sequence[AbbreviationMention], *,
                   claim_threshold: float = 0.5, key_threshold: float = 0.5) -> list[Claim]:
     """Claims of one document from ``SentencePrediction``s and decoded role spans ``(start, end, label, score)``."""
+    roles = sorted(roles)
+    role_starts = [r[0] for r in roles]
+    abbreviations = sorted(abbreviations)
+    abbr_starts = [a[0] for a in abbreviations]
+
+    def within(items, starts, s, e):  # items starting in [s, e) and ending by e: no scan of the whole document
+        out = []
+        for i in range(bisect_left(starts, s), bisect_left(starts, e)):
+            if items[i][1] <= e:
+                out.append(items[i])
+        return out
+
     claims = []
     for sp in sentences:
         score = sp.claim
@@ -49,11 +62,12 @@ def decode_claims(text: str, sentences, roles, abbreviations: Sequence[Abbreviat
             continue
         s, e = sp.start, sp.end
         ctype = sp.type
-        inside = [] if ctype == "descriptive" else [r for r in roles if s <= r[0] and r[1] <= e]
+        inside = [] if ctype == "descriptive" else within(roles, role_starts, s, e)
+        abbrs = within(abbreviations, abbr_starts, s, e)
         claims.append(Claim(
-            start=s, end=e, text=text[s:e], statement=expand(text, s, e, abbreviations), type=ctype,
+            start=s, end=e, text=text[s:e], statement=expand(text, s, e, abbrs), type=ctype,
             certainty="hedged" if sp.hedged >= 0.5 else "asserted", negated=sp.negated >= 0.5,
             key=sp.key >= key_threshold, score=round(score, 4),
-            roles=[Role(label, rs, re, text[rs:re], expand(text, rs, re, abbreviations)) for rs, re, label, _ in inside],
+            roles=[Role(label, rs, re, text[rs:re], expand(text, rs, re, abbrs)) for rs, re, label, _ in inside],
         ))
     return claims

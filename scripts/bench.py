@@ -36,6 +36,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000, help="number of abstracts")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--model", help="model folder (default: the shipped one)")
     args = ap.parse_args()
     records = sample(args.n)
     chars = sum(len(r["text"]) for r in records)
@@ -43,7 +44,7 @@ def main() -> None:
         src, out = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
         src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
         t0 = time.perf_counter()
-        ex = claimx.load(device=args.device)
+        ex = claimx.load(args.model, device=args.device)
         load_s = time.perf_counter() - t0
         ex(records[0])  # warm-up
         summary = run_extract(src, out, batch_size=args.batch_size, extractor=ex)

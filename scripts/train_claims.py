@@ -52,8 +52,14 @@ def main(argv=None) -> int:
     ap.add_argument("--head-lr", type=float, default=1e-3)
     ap.add_argument("--batch-tokens", type=int, default=8192)
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--role-weight", type=float, default=1.0)
+    ap.add_argument("--repeat-mechclaims", type=int, default=1, help="MechClaims documents per epoch, times")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--causal-folds", type=int, default=0, help="k-fold CV on the causal-language data instead")
+    ap.add_argument("--cv-sources", nargs="+", default=["causal"], choices=SOURCES,
+                    help="what each CV fold model trains on besides the causal folds (default: nothing else)")
+    ap.add_argument("--key-sources", nargs="+", default=["claim_sentences"], choices=SOURCES,
+                    help="sources whose key-claim labels are trained (guideline 3b: key = the claim-sentence corpus' notion)")
     ap.add_argument("--eval-every", type=int, default=1)
     ap.add_argument("--threads", type=int)
     args = ap.parse_args(argv)
@@ -80,9 +86,14 @@ def main(argv=None) -> int:
     command = "python scripts/train_claims.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     log(f"$ {command}")
     cfg = ClaimTrainConfig(trunk=args.trunk, branch_layers=args.branch_layers, epochs=args.epochs, lr=args.lr,
-                           head_lr=args.head_lr, batch_tokens=args.batch_tokens, seed=args.seed)
+                           head_lr=args.head_lr, batch_tokens=args.batch_tokens, seed=args.seed,
+                           role_weight=args.role_weight)
     t0 = time.perf_counter()
     data = load_sources(args.sources, args.annotations)
+    for name, docs in data.items():
+        if name not in args.key_sources:
+            for d in docs:
+                d.key = [None] * len(d.key)
     log("training documents: " + ", ".join(f"{k} {len(v)}" for k, v in data.items()) +
         f" ({time.perf_counter() - t0:.0f}s to load)")
     mech_dev = load_mechclaims("dev", path=args.annotations)
@@ -119,7 +130,7 @@ def main(argv=None) -> int:
         for k, test_idx in enumerate(folds):
             test_set = set(test_idx)
             test = [causal[i] for i in test_idx]
-            train = [d for n, docs in data.items() if n != "causal" for d in docs]
+            train = [d for n, docs in data.items() if n != "causal" and n in args.cv_sources for d in docs]
             train += [d for i, d in enumerate(causal) if i not in test_set]
             log(f"fold {k + 1}/{args.causal_folds}: {len(test)} test sentences")
             model, tok, hist = train_claims(cfg, train, device=args.device, log=log,
@@ -141,6 +152,7 @@ def main(argv=None) -> int:
             f"{metrics['causal_cv']['mean_fold_macro_f1']:.4f}, pooled {pooled['macro_f1']:.4f}")
     else:
         train = [d for docs in data.values() for d in docs]
+        train += data.get("mechclaims", []) * (args.repeat_mechclaims - 1)  # the only source of MECHANISM roles
         model, tok, hist = train_claims(cfg, train, device=args.device, log=log, evaluate=evaluate)
         metrics["history"] = hist
         metrics["dev"] = hist[-1].get("dev", {})

@@ -182,3 +182,15 @@ def test_pipeline_outputs_claims_with_expanded_statements(tiny_claims_dir):
         assert c["type"] == "mechanistic" and c["text"] == TEXT[c["start"]:c["end"]]
         for r in c["roles"]:
             assert c["start"] <= r["start"] < r["end"] <= c["end"] and r["text"] == TEXT[r["start"]:r["end"]]
+
+
+def test_causal_language_classes_from_the_heads():
+    from claimx.eval.claims import causal_class, causal_scores
+
+    assert causal_class(_probs(none=0.3, descriptive=0.3, causal=0.4), hedged=0.1) == 0  # none + descriptive
+    assert causal_class(_probs(causal=0.3, mechanistic=0.3, none=0.4), hedged=0.2) == 1  # direct causal
+    assert causal_class(_probs(causal=0.8, none=0.2), hedged=0.9) == 2  # conditional causal
+    assert causal_class(_probs(correlational=0.6, causal=0.4), hedged=0.0) == 3
+    s = causal_scores([0, 1, 2, 3, 3], [0, 1, 1, 3, 0])
+    assert s["per_class"]["conditional causal"]["f1"] == 0.0 and s["accuracy"] == 0.6
+    assert s["macro_f1"] == round((2 / 3 + 2 / 3 + 0 + 2 / 3) / 4, 4)

@@ -54,7 +54,9 @@ def test_pipe_names_the_bad_item(extractor):
 
 def test_spacy_route_sets_claims_and_ents(extractor):
     doc = extractor.nlp("Ketamine rapidly reduced depressive symptoms.")
-    assert doc._.claims == []
+    (claim,) = doc._.claims  # the guideline's example of a causal claim
+    assert (claim.start, claim.end, claim.type, claim.certainty, claim.negated) == (0, 45, "causal", "asserted", False)
+    assert [(r.label, r.text) for r in claim.roles] == [("AGENT", "Ketamine"), ("EFFECT", "depressive symptoms")]
     assert ("Ketamine", "DRUG") in [(e.text, e.label_) for e in doc.ents]
     assert extractor.nlp.pipe_names == ["claimx_sentencizer", "claimx_abbreviation_detector", "claimx_model"]
 

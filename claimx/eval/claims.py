@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["CAUSAL_CLASSES", "agreement", "causal_class", "evaluate_causal", "evaluate_key_claims",
-           "evaluate_mechclaims", "predictions_as_output", "prf", "score_claims"]
+           "evaluate_mechclaims", "key_claim_f1", "predictions_as_output", "prf", "score_claims"]
 
 CAUSAL_CLASSES = ("none", "direct causal", "conditional causal", "correlational")
 
@@ -45,7 +45,7 @@ def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
             "tp": tp, "fp": fp, "fn": fn}
 
 
-def _key_f1(gold: Sequence[dict], pred: Sequence[dict]) -> dict[str, float]:
+def key_claim_f1(gold: Sequence[dict], pred: Sequence[dict]) -> dict[str, float]:
     c = Counter()
     preds = {str(p["id"]): {(x["start"], x["end"]) for x in p["claims"] if x.get("key")} for p in pred}
     for g in gold:
@@ -57,7 +57,8 @@ def _key_f1(gold: Sequence[dict], pred: Sequence[dict]) -> dict[str, float]:
     return prf(c["tp"], c["fp"], c["fn"])
 
 
-def predictions_as_output(model, tokenizer, docs: Sequence[dict], device: str = "cpu", **thresholds) -> list[dict]:
+def predictions_as_output(model, tokenizer, docs: Sequence[dict], device: str = "cpu", *, precision: str = "auto",
+                          **thresholds) -> list[dict]:
     """Run the model on gold documents' texts and sentences; claimx output records (claims only)."""
     from dataclasses import asdict
 
@@ -66,7 +67,8 @@ def predictions_as_output(model, tokenizer, docs: Sequence[dict], device: str = 
 
     settings = model.claims
     kw = {"claim_threshold": settings.claim_threshold, "key_threshold": settings.key_threshold, **thresholds}
-    preds = predict_documents(model, tokenizer, [(d["text"], [tuple(s) for s in d["sentences"]]) for d in docs], device)
+    preds = predict_documents(model, tokenizer, [(d["text"], [tuple(s) for s in d["sentences"]]) for d in docs], device,
+                              precision=precision)
     return [{"id": d["id"], "claims": [asdict(c) for c in decode_claims(d["text"], p.sentences, p.roles, [], **kw)]}
             for d, p in zip(docs, preds)]
 
@@ -75,16 +77,17 @@ def evaluate_mechclaims(model, tokenizer, docs: Sequence[dict], device: str = "c
     """score_claims.py metrics plus key-claim F1 on MechClaims documents (``load_mechclaims``)."""
     pred = predictions_as_output(model, tokenizer, docs, device)
     out = score_claims(docs, pred)
-    out["key_sentence"] = _key_f1(docs, pred)
+    out["key_sentence"] = key_claim_f1(docs, pred)
     return out
 
 
-def evaluate_key_claims(model, tokenizer, docs, device: str = "cpu", thresholds: Sequence[float] = ()) -> dict[str, Any]:
+def evaluate_key_claims(model, tokenizer, docs, device: str = "cpu", thresholds: Sequence[float] = (), *,
+                        precision: str = "auto") -> dict[str, Any]:
     """Key-claim sentence F1 on claim-sentence documents (``claim_data.load_claim_sentences``), at the
     model's key threshold (and at each of ``thresholds``, for information)."""
     from ..models.claim_inference import predict_documents
 
-    preds = predict_documents(model, tokenizer, [(d.text, d.sentences) for d in docs], device)
+    preds = predict_documents(model, tokenizer, [(d.text, d.sentences) for d in docs], device, precision=precision)
     gold, score = [], []
     for d, p in zip(docs, preds):
         for k, sp in zip(d.key, p.sentences):
@@ -140,7 +143,7 @@ def agreement(pairs: Sequence[tuple[dict, dict]]) -> dict[str, Any]:
     first = [a for a, _ in pairs]
     second = [b for _, b in pairs]
     out = score_claims(first, second)
-    out["key_sentence"] = _key_f1(first, second)
+    out["key_sentence"] = key_claim_f1(first, second)
     la, lb = [], []
     for a, b in pairs:
         ta = {c["start"]: c["type"] for c in a["claims"]}

@@ -260,20 +260,22 @@ def build_claim_windows(docs: Sequence[ClaimDoc], tokenizer, settings: EntitySet
         else:
             role_tags = encode_bio(p.offsets, doc.roles, ROLE_LABELS)
             role_tags[:, [j for j, lab in enumerate(ROLE_LABELS) if lab not in doc.role_labels]] = IGNORE
-        first_piece = {}
-        for i, k in enumerate(sent_of):
-            if k >= 0 and k not in first_piece:
-                first_piece[int(k)] = i
+        ks, firsts = np.unique(sent_of, return_index=True)
+        first_piece = {int(k): int(i) for k, i in zip(ks, firsts) if k >= 0}
         ids = np.asarray(p.ids, dtype=np.int64)
+        by_window: dict[int, list[int]] = {}
+        for k, i in first_piece.items():  # a sentence belongs to the window owning its first piece
+            by_window.setdefault(int(owner[i]), []).append(k)
         for wi, w in enumerate(ws):
             if not len(w):
                 continue
-            mine = [k for k in range(n_s) if k in first_piece and w.start <= first_piece[k] < w.end
-                    and owner[first_piece[k]] == wi]
+            mine = sorted(by_window.get(wi, []))
             local = {k: j for j, k in enumerate(mine)}
             body = sent_of[w.start:w.end]
             sop = np.full(len(w) + 2, -1, dtype=np.int64)
-            sop[1:-1] = [local.get(int(k), -1) for k in body]
+            lookup = np.full(n_s + 1, -1, dtype=np.int64)  # document sentence (or -1 → last slot) → local index
+            lookup[mine] = np.arange(len(mine))
+            sop[1:-1] = lookup[body]
             position = np.asarray([position_features(k, n_s, standalone=doc.standalone) for k in mine],
                                   dtype=np.float32).reshape(-1, N_POSITION)
             allowed = np.zeros((len(mine), len(TYPE_CLASSES)), dtype=bool)

@@ -88,7 +88,11 @@ def predict_documents(
                        if has_claims else None)
             ep, et = (x.cpu().numpy() for x in ent.float().softmax(-1).max(-1))
             if out is not None:
-                rp, rt = (x.cpu().numpy() for x in out["roles"].float().softmax(-1).max(-1))
+                rprob = out["roles"].float().softmax(-1)  # [B, T, roles, 3]: O, B, I
+                inside = rprob[..., 1:].sum(-1) >= model.claims.role_threshold
+                bi = rprob[..., 1:].max(-1)
+                rt = torch.where(inside, bi.indices + 1, 0).cpu().numpy()
+                rp = torch.where(inside, bi.values, rprob[..., 0]).cpu().numpy()
                 types = out["type"].float().softmax(-1).cpu().numpy()
                 flags = out["flags"].float().sigmoid().cpu().numpy()
             offset = 0

@@ -1,0 +1,74 @@
+#!/usr/bin/env python
+"""Score a model folder's claims on dev: MechClaims (score_claims.py's metrics, per-type confusion) and
+key-claim sentence F1 on the claim-sentence corpus.
+
+    python scripts/eval_claims.py --model models/claimx-minilm --out runs/eval-claims
+    python ../shared/tools/score_claims.py runs/eval-claims/mechclaims-dev.gold.jsonl runs/eval-claims/mechclaims-dev.pred.jsonl
+
+Writes the gold and predicted MechClaims dev files (texts included, git-ignored under runs/) so the
+shared scorer can be run on them directly, and ``metrics.json``. The causal-language figure is a
+cross-validation (each fold's model must not see its test fold): ``scripts/train_claims.py --causal-folds 5``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from _bootstrap import ROOT, import_claimx
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", default=str(ROOT / "models" / "claimx-minilm"))
+    ap.add_argument("--out", default=str(ROOT / "runs" / "eval-claims"))
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"])
+    args = ap.parse_args(argv)
+    import_claimx()
+    from claimx.corpora.mechanistic import load_mechclaims
+    from claimx.eval.claims import evaluate_key_claims, predictions_as_output, score_claims, key_claim_f1
+    from claimx.models.claim_data import load_claim_sentences
+    from claimx.models.encoder import load_encoder
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    model, tok, meta = load_encoder(args.model, device=args.device)
+    if model.claims is None:
+        print(f"{args.model} has no claim component", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    gold = load_mechclaims("dev")
+    pred = predictions_as_output(model, tok, gold, args.device, precision=args.precision)
+    with (out / "mechclaims-dev.gold.jsonl").open("w") as g, (out / "mechclaims-dev.pred.jsonl").open("w") as p:
+        for d, q in zip(gold, pred):
+            g.write(json.dumps({k: d[k] for k in ("id", "text", "sentences", "claims")}) + "\n")
+            p.write(json.dumps(q) + "\n")
+    mech = score_claims(gold, pred)
+    mech["key_sentence"] = key_claim_f1(gold, pred)
+    keys = evaluate_key_claims(model, tok, load_claim_sentences("dev"), args.device,
+                               thresholds=[0.3, 0.4, 0.5, 0.6], precision=args.precision)
+    result = {"model": f"{meta.get('name')} {meta.get('version')}", "precision": args.precision,
+              "mechclaims_dev": mech, "claim_sentences_dev_key": keys, "seconds": round(time.perf_counter() - t0, 1)}
+    (out / "metrics.json").write_text(json.dumps(result, indent=1) + "\n")
+    m = mech
+    print(f"MechClaims dev ({m['documents']} documents): claim-sentence F1 {m['claim_sentence']['f1']:.4f} "
+          f"(P {m['claim_sentence']['p']:.4f} R {m['claim_sentence']['r']:.4f}); mechanistic-sentence F1 "
+          f"{m['mechanistic_sentence']['f1']:.4f} (P {m['mechanistic_sentence']['p']:.4f} R {m['mechanistic_sentence']['r']:.4f})")
+    print(f"  type accuracy {m['type_accuracy_on_matched']:.4f}, certainty {m['certainty_accuracy_on_matched']:.4f}, "
+          f"negation {m['negation_accuracy_on_matched']:.4f}; roles exact F1 {m['roles_exact']['f1']:.4f}, partial F1 "
+          f"{m['roles_partial_f1']:.4f}; key F1 {m['key_sentence']['f1']:.4f}")
+    print(f"  type confusion (gold->pred): {m['type_confusion']}")
+    print(f"claim-sentence corpus dev ({keys['sentences']} sentences): key-claim F1 {keys['f1']:.4f} "
+          f"(P {keys['p']:.4f} R {keys['r']:.4f}) at threshold {keys['threshold']}; by threshold {keys['sweep']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
