@@ -82,9 +82,9 @@ class ClaimxModel:
                 set_entities(doc, pred.entities)
             doc._.claims = []
             if settings is not None:
-                abbreviations = [(a.start_char, a.end_char, a._.long_form.text)
-                                 for a in (doc._.abbreviations if doc.has_extension("abbreviations") else [])]
-                doc._.claims = decode_claims(doc.text, pred.sentences, pred.roles, abbreviations,
+                abbrs = [(a.start_char, a.end_char, a._.long_form.text)
+                         for a in (doc._.abbreviations if doc.has_extension("abbreviations") else [])]
+                doc._.claims = decode_claims(doc.text, pred.sentences, pred.roles, abbrs,
                                              claim_threshold=settings.claim_threshold,
                                              key_threshold=settings.key_threshold)
 

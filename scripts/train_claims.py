@@ -66,8 +66,9 @@ def main(argv=None) -> int:
     import_claimx()
     import torch
 
-    from claimx.eval.claims import evaluate_causal, evaluate_key_claims, evaluate_mechclaims
-    from claimx.models.claim_data import load_claim_sentences, load_mechclaims_docs
+    from claimx.eval.claims import causal_class, causal_scores, evaluate_causal, evaluate_key_claims, evaluate_mechclaims
+    from claimx.models.claim_data import load_claim_sentences
+    from claimx.models.claim_inference import predict_documents
     from claimx.models.claim_training import ClaimTrainConfig, train_claims
     from claimx.models.encoder import save_encoder
     from claimx.corpora.mechanistic import load_mechclaims
@@ -137,14 +138,9 @@ def main(argv=None) -> int:
                                             evaluate=lambda m, t, e: evaluate(m, t, e, test) if e == args.epochs else {})
             res = hist[-1]["dev"]["causal"]
             per_fold.append(res["macro_f1"])
-            from claimx.eval.claims import causal_class
-
-            from claimx.models.claim_inference import predict_documents
             preds = predict_documents(model, tok, [(d.text, d.sentences) for d in test], args.device)
             gold += [d.meta["label"] for d in test]
             pred += [causal_class(p.sentences[0].types, p.sentences[0].hedged) for p in preds]
-        from claimx.eval.claims import causal_scores
-
         pooled = causal_scores(gold, pred)
         metrics["causal_cv"] = {"folds": args.causal_folds, "per_fold_macro_f1": per_fold,
                                 "mean_fold_macro_f1": round(sum(per_fold) / len(per_fold), 4), "pooled": pooled}

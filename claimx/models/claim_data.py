@@ -270,7 +270,6 @@ def build_claim_windows(docs: Sequence[ClaimDoc], tokenizer, settings: EntitySet
             if not len(w):
                 continue
             mine = sorted(by_window.get(wi, []))
-            local = {k: j for j, k in enumerate(mine)}
             body = sent_of[w.start:w.end]
             sop = np.full(len(w) + 2, -1, dtype=np.int64)
             lookup = np.full(n_s + 1, -1, dtype=np.int64)  # document sentence (or -1 → last slot) → local index

@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -24,6 +23,7 @@ from .data import train_batches
 from .encoder import ClaimxEncoder, load_encoder
 from .inference import autocast_dtype
 from .tagging import IGNORE
+from .training import _linear_schedule, _seed_everything
 
 __all__ = ["ClaimTrainConfig", "claim_losses", "train_claims"]
 
@@ -88,9 +88,7 @@ def train_claims(cfg: ClaimTrainConfig, train: Sequence[ClaimDoc], *, device: st
                  evaluate: Callable[[ClaimxEncoder, object, int], dict] | None = None) -> tuple[ClaimxEncoder, object, list]:
     """Fit the claim component; ``evaluate(model, tokenizer, epoch)`` is called after each epoch.
     Returns ``(model, tokenizer, history)``."""
-    random.seed(cfg.seed)
-    np.random.seed(cfg.seed)
-    torch.manual_seed(cfg.seed)
+    _seed_everything(cfg.seed)
     dev = torch.device(device)
     model, tokenizer, _ = load_encoder(cfg.trunk, device=dev)
     for p in model.parameters():
@@ -120,9 +118,7 @@ def train_claims(cfg: ClaimTrainConfig, train: Sequence[ClaimDoc], *, device: st
     rng = random.Random(cfg.seed)
     epoch_batches = [train_batches(windows, cfg.batch_tokens, rng) for _ in range(cfg.epochs)]
     total = sum(map(len, epoch_batches))
-    warm = int(math.ceil(cfg.warmup * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / max(1, warm) if s < warm else max(0.0, (total - s) / max(1, total - warm)))
+    sched = _linear_schedule(opt, total, int(math.ceil(cfg.warmup * total)))
     log(f"training: {cfg.epochs} epochs x {total // max(1, cfg.epochs)} steps, branch {cfg.branch_layers} layers, "
         f"lr {cfg.lr} / heads {cfg.head_lr}, {'bf16 autocast' if amp else 'fp32'} on {dev}")
     history = []
