@@ -4,6 +4,7 @@
 Steps (batches and annotator outputs hold abstract text and live under runs/, which git ignores):
 
     python scripts/annotate_corpus.py batches --out runs/annotation      # sample documents, split sentences
+    python scripts/annotate_corpus.py supplement --out runs/annotation   # + review/perspective abstracts (train)
     python scripts/annotate_corpus.py validate runs/annotation/out/b01.jsonl   # an annotator checks a batch
     python scripts/annotate_corpus.py build runs/annotation                # → corpora/mechclaims/annotations.jsonl
     python scripts/annotate_corpus.py agreement runs/annotation            # double-annotated documents
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 import warnings
 from collections import Counter
@@ -37,6 +39,15 @@ DEV_FRACTION = 0.15
 DOUBLE = 40           # dev documents annotated twice, independently
 BATCHES = 14
 SEED = 13
+# The supplement: review / perspective / hypothesis abstracts, which the random sample nearly lacks ("we summarize
+# the ... model of", "we present evidence supporting ..."): every train-split document of these sources whose text
+# matches, in source order, split into SUPPLEMENT_BATCHES batches; all go to the train split.
+SUPPLEMENT_SOURCES = ("claim_sentences", "genia", "bc5cdr", "ncbi", "biored")
+SUPPLEMENT_BATCHES = 3
+REVIEW_STYLE = re.compile(
+    r"\b(we (summarize|review|discuss|present evidence|highlight|outline|propose a (new |novel )?(model|hypothesis|framework))"
+    r"|this (review|perspective|commentary|article) (summarizes|discusses|reviews|highlights)"
+    r"|in this (review|perspective|commentary|minireview)|here,? we review|recent (advances|evidence) (suggest|support))", re.I)
 
 
 def cmd_batches(args) -> int:
@@ -88,6 +99,37 @@ def cmd_batches(args) -> int:
     return 0
 
 
+def cmd_supplement(args) -> int:
+    import_claimx()
+    from claimx.corpora.mechanistic import sentence_spans
+    from claimx.corpora.texts import document_parts, join_title
+
+    out = Path(args.out)
+    have = {tuple(r["doc"].split(":", 1)) for p in sorted((out / "batches").glob("b*.jsonl"))
+            for r in map(json.loads, p.open(encoding="utf-8"))}  # the random sample's documents
+    if not have:
+        print(f"no sample batches in {out / 'batches'}: run `batches` first", file=sys.stderr)
+        return 1
+    seen = set()
+    rows = []
+    for source in SUPPLEMENT_SOURCES:
+        for did, (title, abstract) in sorted(document_parts(source, "train").items()):
+            text = join_title(title, abstract)
+            if (source, did) in have or text[:200].lower() in seen or not REVIEW_STYLE.search(text):
+                continue
+            seen.add(text[:200].lower())
+            spans = sentence_spans(title, abstract)
+            rows.append({"doc": f"{source}:{did}", "split": "train",
+                         "sentences": [{"i": i, "text": text[s:e]} for i, (s, e) in enumerate(spans)]})
+    for b in range(SUPPLEMENT_BATCHES):
+        with (out / "batches" / f"s{b + 1:02d}.jsonl").open("w", encoding="utf-8") as f:
+            for r in rows[b::SUPPLEMENT_BATCHES]:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    print(f"{len(rows)} review-style documents, {sum(len(r['sentences']) for r in rows)} sentences, "
+          f"{SUPPLEMENT_BATCHES} batches s01..s{SUPPLEMENT_BATCHES:02d} in {out / 'batches'}")
+    return 0
+
+
 def cmd_validate(args) -> int:
     import_claimx()
     from claimx.corpora.mechanistic import resolve_labels
@@ -131,11 +173,11 @@ def cmd_build(args) -> int:
 
     folder = Path(args.folder)
     batches = {}
-    for p in sorted((folder / "batches").glob("b*.jsonl")):
+    for p in sorted((folder / "batches").glob("[bs]*.jsonl")):  # the sample and the supplement
         for line in p.open(encoding="utf-8"):
             r = json.loads(line)
             batches[r["doc"]] = r
-    labels = _read_outputs(folder, "b", args.labels_dir)
+    labels = _read_outputs(folder, "b", args.labels_dir) | _read_outputs(folder, "s", args.labels_dir)
     resolved = _read_outputs(folder, "r", args.labels_dir)  # adjudicated double-annotated documents replace the first pass
     labels.update(resolved)
     missing = [d for d in batches if d not in labels]
@@ -213,6 +255,9 @@ def main(argv=None) -> int:
     p = sub.add_parser("batches")
     p.add_argument("--out", default="runs/annotation")
     p.set_defaults(fn=cmd_batches)
+    p = sub.add_parser("supplement", help="review/perspective-style train documents not in the corpus yet")
+    p.add_argument("--out", default="runs/annotation")
+    p.set_defaults(fn=cmd_supplement)
     p = sub.add_parser("validate")
     p.add_argument("file")
     p.set_defaults(fn=cmd_validate)

@@ -53,6 +53,8 @@ def main(argv=None) -> int:
     ap.add_argument("--batch-tokens", type=int, default=8192)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--role-weight", type=float, default=1.0)
+    ap.add_argument("--roles-in-claims-only", action="store_true",
+                    help="role loss only inside relational claim sentences (where roles are decoded)")
     ap.add_argument("--repeat-mechclaims", type=int, default=1, help="MechClaims documents per epoch, times")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--causal-folds", type=int, default=0, help="k-fold CV on the causal-language data instead")
@@ -88,7 +90,7 @@ def main(argv=None) -> int:
     log(f"$ {command}")
     cfg = ClaimTrainConfig(trunk=args.trunk, branch_layers=args.branch_layers, epochs=args.epochs, lr=args.lr,
                            head_lr=args.head_lr, batch_tokens=args.batch_tokens, seed=args.seed,
-                           role_weight=args.role_weight)
+                           role_weight=args.role_weight, roles_in_claims_only=args.roles_in_claims_only)
     t0 = time.perf_counter()
     data = load_sources(args.sources, args.annotations)
     for name, docs in data.items():

@@ -99,6 +99,34 @@ def test_windows_assign_each_sentence_once_with_its_targets(tokenizer):
     assert batch["allowed"].shape == (int(sop.max()) + 1, len(TYPE_CLASSES))
 
 
+def test_role_targets_only_inside_relational_claims_when_asked(tokenizer):
+    from claimx.models.claim_data import ClaimDoc, build_claim_windows
+    from claimx.models.tagging import IGNORE, O
+
+    # sentence 1 mechanistic, 2 causal (roles annotated), 3 not a claim
+    doc = ClaimDoc("d", "test", TEXT, [S1, S2, S3], [(1,), (2,), (0,)], [None] * 3, [None] * 3, [None] * 3,
+                   roles=[(TEXT.index("Ketamine"), TEXT.index("Ketamine") + 8, "AGENT")])
+    everywhere, = build_claim_windows([doc], tokenizer)
+    claims_only, = build_claim_windows([doc], tokenizer, roles_in_claims_only=True)
+    sop = everywhere.sentence_of_piece
+    assert (everywhere.roles[sop == 2] == O).all() and (everywhere.roles[sop == 0] == O).all()
+    assert (claims_only.roles[sop == 2] == IGNORE).all(), "no role targets in the non-claim"
+    assert (claims_only.roles[sop == 0] == O).all() and (claims_only.roles[sop == 1] != IGNORE).all()
+    assert (claims_only.roles[sop == -1] == IGNORE).all()  # [CLS], [SEP]
+
+
+def test_viterbi_role_decoding_keeps_spans_whole():
+    from claimx.models.claim_inference import _viterbi_bio
+
+    # piece 2 alone would be O by argmax, breaking "B I O I" into two spans; the path keeps B I I I
+    a = np.array([[0.1, 0.8, 0.1], [0.2, 0.1, 0.7], [0.45, 0.1, 0.45], [0.1, 0.1, 0.8], [0.9, 0.05, 0.05]])
+    # an I right after O is not allowed: it becomes B; padding (O) after the end changes nothing
+    b = np.array([[0.9, 0.05, 0.05], [0.2, 0.3, 0.5]] + [[1.0, 0.0, 0.0]] * 3)
+    with np.errstate(divide="ignore"):
+        paths = _viterbi_bio(np.log(np.stack([a, b])))
+    assert paths.tolist() == [[1, 2, 2, 2, 0], [0, 1, 0, 0, 0]]
+
+
 def test_branch_reproduces_the_encoders_top_layers_and_losses_are_finite():
     import torch
     from transformers import BertConfig, BertModel

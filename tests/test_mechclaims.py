@@ -63,6 +63,7 @@ def test_shipped_corpus_joins_with_the_shared_texts(shared):
     assert len(docs) >= 400 and sum(len(d["sentences"]) for d in docs) >= 3500
     dev = [d for d in docs if d["split"] == "dev"]
     assert 0.1 < len(dev) / len(docs) < 0.2
+    assert len({d["text"][:200].lower() for d in docs}) == len(docs), "an abstract is in the corpus twice"
     assert {d["source"] for d in docs} == {"claim_sentences", "bc5cdr", "biored", "genia", "ncbi"}
     claims = [c for d in docs for c in d["claims"]]
     assert {c["type"] for c in claims} == {"mechanistic", "causal", "correlational", "descriptive"}

@@ -38,6 +38,7 @@ __all__ = ["ClaimDoc", "ClaimWindow", "build_claim_windows", "collate_claims", "
 
 T = {name: i for i, name in enumerate(TYPE_CLASSES)}
 CLAIM_CLASSES = (T["mechanistic"], T["causal"], T["correlational"], T["descriptive"])
+RELATIONAL = {T["mechanistic"], T["causal"], T["correlational"]}  # claim types that carry roles
 #: Yu et al. 2019 label → allowed type classes, hedged
 CAUSAL_LABELS = {
     0: ((T["none"], T["descriptive"]), None),
@@ -245,8 +246,11 @@ def sentence_pieces(offsets: Sequence[tuple[int, int]], sentences: Sequence[tupl
 
 
 def build_claim_windows(docs: Sequence[ClaimDoc], tokenizer, settings: EntitySettings | None = None,
-                        *, pieces=None) -> list[ClaimWindow]:
-    """Tokenize and window ``docs``; each sentence belongs to the window that owns its first piece."""
+                        *, pieces=None, roles_in_claims_only: bool = False) -> list[ClaimWindow]:
+    """Tokenize and window ``docs``; each sentence belongs to the window that owns its first piece.
+
+    With ``roles_in_claims_only`` role targets are kept only inside sentences labelled as mechanistic,
+    causal or correlational claims (where roles are decoded at inference), not in other sentences."""
     settings = settings or EntitySettings()
     pieces = pieces if pieces is not None else tokenize(tokenizer, [d.text for d in docs])
     per_doc = windows_for(pieces, [[s for s, _ in d.sentences[1:]] for d in docs], settings)
@@ -260,6 +264,9 @@ def build_claim_windows(docs: Sequence[ClaimDoc], tokenizer, settings: EntitySet
         else:
             role_tags = encode_bio(p.offsets, doc.roles, ROLE_LABELS)
             role_tags[:, [j for j, lab in enumerate(ROLE_LABELS) if lab not in doc.role_labels]] = IGNORE
+            if roles_in_claims_only and not doc.standalone:
+                relational = np.asarray([a is not None and set(a) <= RELATIONAL for a in doc.allowed] + [False])
+                role_tags[~relational[sent_of]] = IGNORE  # sent_of == -1 → the trailing False
         ks, firsts = np.unique(sent_of, return_index=True)
         first_piece = {int(k): int(i) for k, i in zip(ks, firsts) if k >= 0}
         ids = np.asarray(p.ids, dtype=np.int64)

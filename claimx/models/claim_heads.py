@@ -41,7 +41,6 @@ class ClaimSettings:
     sentence_layers: int = 1  # transformer layers across the sentences of a window (discourse context)
     claim_threshold: float = 0.5  # P(claim) = 1 - P(none)
     key_threshold: float = 0.5
-    role_threshold: float = 0.5  # a piece is inside a role when P(B) + P(I) reaches it
     roles: tuple[str, ...] = ROLE_LABELS
 
     @classmethod

@@ -43,6 +43,7 @@ class ClaimTrainConfig:
     seed: int = 13
     precision: str = "auto"
     role_weight: float = 1.0
+    roles_in_claims_only: bool = False  # role loss only inside relational claim sentences
     flag_weight: float = 1.0
 
 
@@ -98,7 +99,7 @@ def train_claims(cfg: ClaimTrainConfig, train: Sequence[ClaimDoc], *, device: st
     amp = autocast_dtype(dev, cfg.precision)
 
     t0 = time.perf_counter()
-    windows = build_claim_windows(train, tokenizer, model.entities)
+    windows = build_claim_windows(train, tokenizer, model.entities, roles_in_claims_only=cfg.roles_in_claims_only)
     states = _cache_states(model, windows, tokenizer.pad_token_id, dev, amp)
     n_pieces = sum(len(w) for w in windows)
     log(f"data: {len(train)} documents -> {len(windows)} windows, {n_pieces} pieces, "
