@@ -68,7 +68,7 @@ def main(argv=None) -> int:
     import_claimx()
     import torch
 
-    from claimx.eval.claims import causal_class, causal_scores, evaluate_causal, evaluate_key_claims, evaluate_mechclaims
+    from claimx.eval.claims import causal_class, causal_scores, evaluate_key_claims, evaluate_mechclaims
     from claimx.models.claim_data import load_claim_sentences
     from claimx.models.claim_inference import predict_documents
     from claimx.models.claim_training import ClaimTrainConfig, train_claims
@@ -102,15 +102,10 @@ def main(argv=None) -> int:
     mech_dev = load_mechclaims("dev", path=args.annotations)
     key_dev = load_claim_sentences("dev")
 
-    def evaluate(model, tokenizer, epoch, causal_test=None):
+    def evaluate(model, tokenizer, epoch):
         if epoch % max(1, args.eval_every) and epoch != args.epochs:
             return {}
         e0 = time.perf_counter()
-        res = {}
-        if causal_test is not None:
-            res["causal"] = evaluate_causal(model, tokenizer, causal_test, args.device)
-            log(f"  causal fold macro-F1 {res['causal']['macro_f1']:.4f}")
-            return res
         m = evaluate_mechclaims(model, tokenizer, mech_dev, args.device)
         k = evaluate_key_claims(model, tokenizer, key_dev, args.device, thresholds=[0.3, 0.4, 0.5, 0.6, 0.7])
         res = {"mechclaims": m, "key_claims": k}
@@ -136,13 +131,14 @@ def main(argv=None) -> int:
             train = [d for n, docs in data.items() if n != "causal" and n in args.cv_sources for d in docs]
             train += [d for i, d in enumerate(causal) if i not in test_set]
             log(f"fold {k + 1}/{args.causal_folds}: {len(test)} test sentences")
-            model, tok, hist = train_claims(cfg, train, device=args.device, log=log,
-                                            evaluate=lambda m, t, e: evaluate(m, t, e, test) if e == args.epochs else {})
-            res = hist[-1]["dev"]["causal"]
-            per_fold.append(res["macro_f1"])
+            model, tok, _ = train_claims(cfg, train, device=args.device, log=log)
             preds = predict_documents(model, tok, [(d.text, d.sentences) for d in test], args.device)
-            gold += [d.meta["label"] for d in test]
-            pred += [causal_class(p.sentences[0].types, p.sentences[0].hedged) for p in preds]
+            fold_gold = [d.meta["label"] for d in test]
+            fold_pred = [causal_class(p.sentences[0].types, p.sentences[0].hedged) for p in preds]
+            per_fold.append(causal_scores(fold_gold, fold_pred)["macro_f1"])
+            log(f"  causal fold macro-F1 {per_fold[-1]:.4f}")
+            gold += fold_gold
+            pred += fold_pred
         pooled = causal_scores(gold, pred)
         metrics["causal_cv"] = {"folds": args.causal_folds, "per_fold_macro_f1": per_fold,
                                 "mean_fold_macro_f1": round(sum(per_fold) / len(per_fold), 4), "pooled": pooled}

@@ -112,7 +112,6 @@ class ClaimHeads(nn.Module):
             z = self._in_context(z, sentence_of_piece)
         return {"type": self.type_head(z), "flags": self.flag_head(z), "roles": roles}
 
-
     def _in_context(self, z: torch.Tensor, sentence_of_piece: torch.Tensor) -> torch.Tensor:
         """Let each sentence attend to the other sentences of its window (rows of ``sentence_of_piece``)."""
         n_sent = z.shape[0]
