@@ -43,8 +43,30 @@ def extract(
     keep_meta: bool = typer.Option(False, "--keep-meta", help="Pass other input fields through under 'meta'."),
     input_format: Optional[str] = typer.Option(None, "--input-format", help="jsonl, xml or txt, when the file name does not tell."),
     rows_per_part: int = typer.Option(10_000, "--rows-per-part", help="Parquet: rows per part file, i.e. per resume checkpoint."),
+    out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="One output per input file in this folder; a rerun resumes (see README)."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="i/N: with --out-dir, only every N-th input file from the i-th (0-based), for array jobs."),
+    engine: str = typer.Option("local", "--engine", help="local, or ray (needs claimx[ray] and --out-dir; RAY_ADDRESS picks the cluster)."),
+    workers: int = typer.Option(1, "--workers", help="Ray: model actors (one model each)."),
+    gpus_per_worker: float = typer.Option(0, "--gpus-per-worker", help="Ray: GPUs per model actor."),
 ) -> None:
     """Extract entities, abbreviations and claims; one JSON record per input record."""
+    fields = Fields(tuple(id_field), tuple(title_field), tuple(text_field))
+    if engine not in ("local", "ray"):
+        raise _fail(f"unknown --engine {engine!r}; use local or ray")
+    if (out_dir is not None or engine == "ray") and (output is not None or resume or errors is not None):
+        raise _fail("--out-dir (and --engine ray) name their own outputs and always resume; leave out -o, --errors and --resume")
+    if shard is not None and (out_dir is None or engine == "ray"):
+        raise _fail("--shard needs --out-dir and the local engine (Ray spreads the work itself)")
+    if engine == "ray":
+        if out_dir is None:
+            raise _fail("--engine ray writes a folder of files; give it with --out-dir")
+        _extract_ray(inputs, out_dir, format or "parquet", model, device, batch_size, workers, gpus_per_worker, fields,
+                     keep_meta, input_format, quiet)
+        return
+    if out_dir is not None:
+        _extract_dir(inputs, out_dir, shard, format or "jsonl", model, device, batch_size, fields, keep_meta,
+                     input_format, rows_per_part, quiet, strict)
+        return
     try:
         summary = run_extract(
             inputs,
@@ -56,7 +78,7 @@ def extract(
             model=model,
             resume=resume,
             progress=not quiet,
-            fields=Fields(tuple(id_field), tuple(title_field), tuple(text_field)),
+            fields=fields,
             keep_meta=keep_meta,
             input_format=input_format,
             rows_per_part=rows_per_part,
@@ -76,6 +98,45 @@ def extract(
         typer.echo(summary.line(), err=True)
     if summary.failed and (strict or not summary.written and not summary.skipped):
         raise typer.Exit(1)
+
+
+def _extract_dir(inputs: list[str], out_dir: Path, shard: str | None, fmt: str, model: Path | None, device: str,
+                 batch_size: int, fields: Fields, keep_meta: bool, input_format: str | None, rows_per_part: int,
+                 quiet: bool, strict: bool) -> None:
+    from .shards import parse_shard, run_shard
+
+    try:
+        summary = run_shard(inputs, out_dir, shard=parse_shard(shard), fmt=fmt, batch_size=batch_size, device=device,
+                            model=model, progress=not quiet, fields=fields, keep_meta=keep_meta,
+                            input_format=input_format, rows_per_part=rows_per_part)
+    except (InputError, JobError, ModelError) as e:
+        raise _fail(str(e)) from None
+    except Interrupted as e:
+        typer.echo(f"claimx: interrupted after {e.records} records of the current file; rerun the same command to continue", err=True)
+        raise typer.Exit(130) from None
+    if not quiet:
+        typer.echo(summary.line(), err=True)
+    if summary.failed_files or (strict and any(f.failed for f in summary.files)):
+        raise typer.Exit(1)
+
+
+def _extract_ray(inputs: list[str], out_dir: Path, fmt: str, model: Path | None, device: str, batch_size: int,
+                 workers: int, gpus: float, fields: Fields, keep_meta: bool, input_format: str | None, quiet: bool) -> None:
+    try:
+        from .distributed import run_ray
+    except ImportError:
+        raise _fail('the Ray engine needs Ray: pip install "claimx[ray]"') from None
+    if fmt not in ("jsonl", "parquet"):
+        raise _fail(f"unknown output format {fmt!r}; use --format jsonl or parquet")
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise _fail(f"--out-dir {out_dir} is not empty; Ray writes a fresh folder: give a new or empty one")
+    try:
+        rows = run_ray(inputs, out_dir, fmt=fmt, model=model, device=device, batch_size=batch_size, concurrency=workers,
+                       num_gpus=gpus, fields=fields, keep_meta=keep_meta, input_format=input_format)
+    except (InputError, JobError, ModelError) as e:
+        raise _fail(str(e)) from None
+    if not quiet:
+        typer.echo(f"claimx: ray: wrote {rows} rows to {out_dir} (rows with a non-null 'error' are records that failed)", err=True)
 
 
 @app.callback()

@@ -115,9 +115,14 @@ def manifest_path(output: str | Path) -> Path:
 
 
 def _write_manifest(path: Path, manifest: Manifest) -> None:
+    write_json_atomic(path, manifest.to_json())
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write `data` to `path` through a fsynced temporary file and a rename: old or new, never half."""
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(manifest.to_json(), f, ensure_ascii=False, indent=1)
+        json.dump(data, f, ensure_ascii=False, indent=1)
         f.write("\n")
         f.flush()
         os.fsync(f.fileno())

@@ -1,0 +1,206 @@
+"""Many input files into an output folder: one output per input file, `--shard i/N`, always resumable.
+
+`run_shard(inputs, out_dir, shard=(i, n))` takes every `n`-th input file (file `k` of the sorted list
+belongs to shard `k % n`) and writes, for each, `OUT_DIR/<name>.jsonl` (or `.parquet`) with its error
+report `<name>.errors.jsonl` and its run record `<name>.jsonl.manifest.json` (see `claimx.jobs`).
+Rerunning the same command skips the files that are complete and resumes the others at the record
+where they stopped, so an array job can be killed at any point and simply run again.
+
+After each file, the shard's manifest `OUT_DIR/claimx-shard-<i>-of-<n>.json` is rewritten atomically:
+per input file its size and SHA-256, the output and error report with their SHA-256, and the counts.
+A file that cannot be read at all is reported there (and on stderr) and the others go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .extractor import Extractor, load
+from .io.readers import SUFFIXES, InputError, collect_inputs
+from .jobs import Interrupted, JobError, Manifest, manifest_path, run_extract, write_json_atomic
+from .model_info import read_model_info
+from .records import Fields
+
+__all__ = ["FileDone", "ShardSummary", "output_names", "parse_shard", "run_shard", "shard_files"]
+
+_CHUNK = 1 << 20
+
+
+def parse_shard(spec: str | None) -> tuple[int, int]:
+    """`"i/N"` (0 ≤ i < N) → `(i, N)`; None → `(0, 1)`."""
+    if spec is None:
+        return 0, 1
+    try:
+        i, n = (int(x) for x in spec.split("/"))
+    except ValueError:
+        raise JobError(f"--shard {spec!r} is not i/N; e.g. --shard 0/8 for the first of 8 shards") from None
+    if n < 1 or not 0 <= i < n:
+        raise JobError(f"--shard {spec}: need 0 <= i < N (shards are numbered from 0), e.g. --shard 0/{max(n, 1)}")
+    return i, n
+
+
+def shard_files(files: Sequence[Path], shard: tuple[int, int]) -> list[Path]:
+    """The files of shard `i` of `n`: every `n`-th of the sorted list, starting at `i`."""
+    i, n = shard
+    return [p for k, p in enumerate(sorted(files)) if k % n == i]
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def output_names(files: Sequence[Path]) -> dict[Path, str]:
+    """Each input file's output name without suffix: its name without the input ending (`pubmed25n0001.xml.gz`
+    → `pubmed25n0001`); an error when two inputs would share one."""
+    names: dict[str, Path] = {}
+    for p in files:
+        stem = _stem(p)
+        if stem in names:
+            raise JobError(f"{names[stem]} and {p} would both be written to {stem}.*; rename one or run them separately")
+        names[stem] = p
+    return {p: s for s, p in names.items()}
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@dataclass
+class FileDone:
+    """One input file's line in the shard manifest."""
+
+    input: str
+    input_bytes: int
+    input_sha256: str
+    output: str | None = None
+    output_sha256: str | None = None
+    errors: str | None = None
+    errors_sha256: str | None = None
+    records: int = 0
+    written: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    error: str | None = None  # the file could not be processed at all: why
+
+
+@dataclass
+class ShardSummary:
+    """What a shard run did; `files` as in the shard manifest."""
+
+    shard: tuple[int, int]
+    files: list[FileDone] = field(default_factory=list)
+    skipped_files: int = 0  # complete before this run
+    seconds: float = 0.0
+
+    @property
+    def failed_files(self) -> list[FileDone]:
+        return [f for f in self.files if f.error is not None]
+
+    def line(self) -> str:
+        i, n = self.shard
+        records = sum(f.records for f in self.files)
+        written = sum(f.written for f in self.files)
+        failed = sum(f.failed for f in self.files)
+        bad = f", {len(self.failed_files)} files could not be processed" if self.failed_files else ""
+        return (
+            f"claimx: shard {i}/{n}: {len(self.files)} files ({self.skipped_files} already done){bad}; "
+            f"{records} records, {written} written, {failed} failed, in {self.seconds:.1f} s"
+        )
+
+
+def run_shard(
+    inputs: str | Path | Sequence[str | Path],
+    out_dir: str | Path,
+    *,
+    shard: tuple[int, int] = (0, 1),
+    fmt: str = "jsonl",
+    batch_size: int = 256,
+    device: str = "auto",
+    model: str | Path | None = None,
+    progress: bool = False,
+    fields: Fields = Fields(),
+    keep_meta: bool = False,
+    input_format: str | None = None,
+    rows_per_part: int = 10_000,
+    extractor: Extractor | None = None,
+) -> ShardSummary:
+    """Extract every input file of `shard` into `out_dir`, one output per input file, resuming what was
+    done (see the module docstring). Raises `JobError` / `InputError` for usage errors before any output;
+    a file that fails during the run is recorded in the shard manifest and the others go on."""
+    if fmt not in ("jsonl", "parquet"):
+        raise JobError(f"unknown output format {fmt!r}; use --format jsonl or parquet")
+    specs = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
+    if any(str(s) == "-" for s in specs):
+        raise JobError("--out-dir needs input files, not stdin (-); use -o for stdin")
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise JobError(f"--out-dir {out} is a file; give a folder (it is created if missing)")
+    out_real = out.resolve()
+    files = collect_inputs(specs, input_format=input_format, exclude=lambda p: out_real in p.resolve().parents)
+    files = [p.resolve() for p in files]
+    names = output_names(files)
+    mine = shard_files(files, shard)
+    out.mkdir(parents=True, exist_ok=True)
+    i, n = shard
+    summary = ShardSummary(shard)
+    shard_file = out / f"claimx-shard-{i:05d}-of-{n:05d}.json"
+    label = extractor.info.label if extractor is not None else read_model_info(model).label
+    start = time.perf_counter()
+
+    def record(complete: bool) -> None:
+        write_json_atomic(shard_file, {"shard": f"{i}/{n}", "model": label, "format": fmt, "files_in_shard": len(mine),
+                                 "complete": complete, "files": [asdict(f) for f in summary.files]})
+
+    for path in mine:
+        target = out / f"{names[path]}.{fmt}"
+        errors = out / f"{names[path]}.errors.jsonl"
+        mfile = manifest_path(target)
+        previous = _manifest(mfile)
+        done = FileDone(str(path), path.stat().st_size, sha256(path))
+        if previous is not None and previous.complete and target.exists():
+            summary.skipped_files += 1
+        else:
+            if extractor is None:
+                extractor = load(model, device=device, fields=fields, keep_meta=keep_meta)
+            try:
+                run_extract(path, target, fmt=fmt, errors=errors, batch_size=batch_size, resume=previous is not None,
+                            progress=progress, input_format=input_format, rows_per_part=rows_per_part,
+                            extractor=extractor)
+            except (InputError, JobError, OSError) as e:
+                done.error = str(e)
+                print(f"claimx: error: {path}: {e}; the other files go on", file=sys.stderr)
+            except Interrupted:
+                record(False)
+                raise
+            previous = _manifest(mfile)
+        if done.error is None and previous is not None:
+            done.output, done.output_sha256 = target.name, sha256(target)
+            done.errors, done.errors_sha256 = errors.name, sha256(errors) if errors.exists() else None
+            done.records, done.written, done.failed, done.seconds = previous.records, previous.written, previous.failed, previous.seconds
+        summary.files.append(done)
+        record(False)
+    summary.seconds = time.perf_counter() - start
+    record(not summary.failed_files)
+    return summary
+
+
+def _manifest(path: Path) -> Manifest | None:
+    try:
+        return Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
