@@ -31,8 +31,9 @@ def extract(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (default: JSONL on stdout)."),
     format: Optional[str] = typer.Option(None, "--format", help="jsonl or parquet (default: from the -o suffix, else jsonl)."),
     errors: Optional[Path] = typer.Option(None, "--errors", help="Error report, one JSON line per bad record (default: stderr)."),
-    batch_size: int = typer.Option(64, "--batch-size", help="Records per batch; JSONL output and the error report are flushed each batch."),
+    batch_size: int = typer.Option(256, "--batch-size", help="Records per batch; JSONL output and the error report are flushed each batch."),
     device: str = typer.Option("auto", "--device", help="cpu, cuda or auto."),
+    precision: str = typer.Option("auto", "--precision", help="auto (bf16 where the hardware has it), bf16, fp32 or int8 (CPU)."),
     model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: the shipped model)."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run of the same command from OUT.manifest.json."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar, no summary."),
@@ -60,11 +61,11 @@ def extract(
     if engine == "ray":
         if out_dir is None:
             raise _fail("--engine ray writes a folder of files; give it with --out-dir")
-        _extract_ray(inputs, out_dir, format or "parquet", model, device, batch_size, workers, gpus_per_worker, fields,
-                     keep_meta, input_format, quiet)
+        _extract_ray(inputs, out_dir, format or "parquet", model, device, precision, batch_size, workers, gpus_per_worker,
+                     fields, keep_meta, input_format, quiet)
         return
     if out_dir is not None:
-        _extract_dir(inputs, out_dir, shard, format or "jsonl", model, device, batch_size, fields, keep_meta,
+        _extract_dir(inputs, out_dir, shard, format or "jsonl", model, device, precision, batch_size, fields, keep_meta,
                      input_format, rows_per_part, quiet, strict)
         return
     try:
@@ -82,6 +83,7 @@ def extract(
             keep_meta=keep_meta,
             input_format=input_format,
             rows_per_part=rows_per_part,
+            precision=precision,
         )
     except (InputError, JobError, ModelError) as e:
         raise _fail(str(e)) from None
@@ -101,14 +103,14 @@ def extract(
 
 
 def _extract_dir(inputs: list[str], out_dir: Path, shard: str | None, fmt: str, model: Path | None, device: str,
-                 batch_size: int, fields: Fields, keep_meta: bool, input_format: str | None, rows_per_part: int,
+                 precision: str, batch_size: int, fields: Fields, keep_meta: bool, input_format: str | None, rows_per_part: int,
                  quiet: bool, strict: bool) -> None:
     from .shards import parse_shard, run_shard
 
     try:
         summary = run_shard(inputs, out_dir, shard=parse_shard(shard), fmt=fmt, batch_size=batch_size, device=device,
                             model=model, progress=not quiet, fields=fields, keep_meta=keep_meta,
-                            input_format=input_format, rows_per_part=rows_per_part)
+                            input_format=input_format, rows_per_part=rows_per_part, precision=precision)
     except (InputError, JobError, ModelError) as e:
         raise _fail(str(e)) from None
     except Interrupted as e:
@@ -120,7 +122,7 @@ def _extract_dir(inputs: list[str], out_dir: Path, shard: str | None, fmt: str, 
         raise typer.Exit(1)
 
 
-def _extract_ray(inputs: list[str], out_dir: Path, fmt: str, model: Path | None, device: str, batch_size: int,
+def _extract_ray(inputs: list[str], out_dir: Path, fmt: str, model: Path | None, device: str, precision: str, batch_size: int,
                  workers: int, gpus: float, fields: Fields, keep_meta: bool, input_format: str | None, quiet: bool) -> None:
     try:
         from .distributed import run_ray
@@ -132,7 +134,8 @@ def _extract_ray(inputs: list[str], out_dir: Path, fmt: str, model: Path | None,
         raise _fail(f"--out-dir {out_dir} is not empty; Ray writes a fresh folder: give a new or empty one")
     try:
         rows = run_ray(inputs, out_dir, fmt=fmt, model=model, device=device, batch_size=batch_size, concurrency=workers,
-                       num_gpus=gpus, fields=fields, keep_meta=keep_meta, input_format=input_format)
+                       num_gpus=gpus, fields=fields, keep_meta=keep_meta, input_format=input_format,
+                       precision=precision)
     except (InputError, JobError, ModelError) as e:
         raise _fail(str(e)) from None
     if not quiet:

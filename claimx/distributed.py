@@ -73,10 +73,10 @@ def read_records(
 class ExtractBatch:
     """The actor of the pool: loads the model once, then turns batches of input rows into output rows."""
 
-    def __init__(self, model: str | None = None, device: str = "auto", batch_size: int = 256) -> None:
+    def __init__(self, model: str | None = None, device: str = "auto", batch_size: int = 256, precision: str = "auto") -> None:
         from .extractor import load
 
-        self.extractor = load(model, device=device, keep_meta=True)
+        self.extractor = load(model, device=device, keep_meta=True, precision=precision)
         self.batch_size = batch_size
 
     def __call__(self, batch: pa.Table) -> pa.Table:
@@ -108,6 +108,7 @@ def extract_dataset(
     concurrency: int = 1,
     num_cpus: float | None = None,
     num_gpus: float = 0,
+    precision: str = "auto",
     batch_class: type[ExtractBatch] = ExtractBatch,
 ) -> ray.data.Dataset:
     """Run claimx over `ds` (rows as `read_records` makes them) in a pool of `concurrency` actors, each with
@@ -118,7 +119,8 @@ def extract_dataset(
 
     return ds.map_batches(
         batch_class,
-        fn_constructor_kwargs={"model": None if model is None else str(model), "device": device, "batch_size": batch_size},
+        fn_constructor_kwargs={"model": None if model is None else str(model), "device": device, "batch_size": batch_size,
+                               "precision": precision},
         batch_size=batch_size,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=concurrency),
@@ -140,6 +142,7 @@ def run_ray(
     fields: Fields = Fields(),
     keep_meta: bool = False,
     input_format: str | None = None,
+    precision: str = "auto",
     address: str | None = None,
 ) -> int:
     """`claimx extract --engine ray`: read `inputs`, extract, write `out_dir` as Parquet or JSONL files;
@@ -149,7 +152,8 @@ def run_ray(
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
     out = extract_dataset(read_records(inputs, fields=fields, keep_meta=keep_meta, input_format=input_format),
-                          model=model, device=device, batch_size=batch_size, concurrency=concurrency, num_gpus=num_gpus)
+                          model=model, device=device, batch_size=batch_size, concurrency=concurrency, num_gpus=num_gpus,
+                          precision=precision)
     if not keep_meta:
         out = out.drop_columns(["meta"])
     if fmt == "parquet":

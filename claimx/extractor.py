@@ -11,7 +11,7 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .model_info import ModelInfo, read_model_info, resolve_device
+from .model_info import PRECISIONS, ModelError, ModelInfo, read_model_info, resolve_device
 from .pipeline import build_nlp
 from .records import Fields, InvalidRecordError, Record, RecordError, error_id, record_from_mapping
 from .results import Abbreviation, Entity, Result
@@ -118,8 +118,15 @@ def load(
     device: str = "auto",
     fields: Fields = Fields(),
     keep_meta: bool = False,
+    precision: str = "auto",
 ) -> Extractor:
-    """Load a claimx model folder (default: the shipped model) on `device` ("cpu", "cuda" or "auto")."""
+    """Load a claimx model folder (default: the shipped model) on `device` ("cpu", "cuda" or "auto");
+    `precision`: auto (bf16 where the hardware has it, else fp32), bf16, fp32 or int8 (CPU only)."""
     info = read_model_info(path)
-    nlp = build_nlp(info.path, device=resolve_device(device))
+    if precision not in PRECISIONS:
+        raise ModelError(f"unknown precision {precision!r}; use {', '.join(PRECISIONS)}")
+    device = resolve_device(device)
+    if precision == "int8" and device != "cpu":
+        raise ModelError("int8 runs on the CPU only; use --precision bf16 or auto on a GPU")
+    nlp = build_nlp(info.path, device=device, precision=precision)
     return Extractor(nlp, info, fields=fields, keep_meta=keep_meta)

@@ -176,7 +176,7 @@ def run_extract(
     *,
     fmt: str | None = None,
     errors: str | Path | None = None,
-    batch_size: int = 64,
+    batch_size: int = 256,
     device: str = "auto",
     model: str | Path | None = None,
     resume: bool = False,
@@ -185,6 +185,7 @@ def run_extract(
     keep_meta: bool = False,
     input_format: str | None = None,
     rows_per_part: int = 10_000,
+    precision: str = "auto",
     extractor: Extractor | None = None,
 ) -> Summary:
     """Extract claims from every record of `inputs` (a path, folder, glob or "-", or a list of them) into
@@ -261,7 +262,7 @@ def run_extract(
             "use the same --model, or rerun without --resume"
         )
     try:
-        extractor = extractor or load(model, device=device, fields=fields, keep_meta=keep_meta)
+        extractor = extractor or load(model, device=device, fields=fields, keep_meta=keep_meta, precision=precision)
     except KeyboardInterrupt:
         if previous is not None:
             raise Interrupted(previous.records, True) from None

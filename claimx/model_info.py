@@ -7,7 +7,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["DEFAULT_MODEL", "ModelError", "ModelInfo", "read_model_info", "resolve_device"]
+__all__ = ["DEFAULT_MODEL", "PRECISIONS", "ModelError", "ModelInfo", "read_model_info", "resolve_device"]
+
+#: How the model computes. ``auto``: bf16 where the hardware has it (CUDA with bf16, CPUs with AMX or
+#: AVX512-BF16), else fp32; ``int8``: dynamically quantized Linear layers, CPU only.
+PRECISIONS = ("auto", "bf16", "fp32", "int8")
 
 #: The model shipped with claimx (`models/` beside the package); `CLAIMX_MODEL` overrides it.
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "claimx-minilm"

@@ -40,7 +40,8 @@ class ClaimxModel:
     without trained heads yields no entities and no claims: nothing is guessed by rules.
     """
 
-    def __init__(self, nlp: Language, name: str, *, model: str | None, device: str) -> None:
+    def __init__(self, nlp: Language, name: str, *, model: str | None, device: str, precision: str = "auto",
+                 batch_token_budget: int = 8192) -> None:
         self.name = name
         self.info: ModelInfo = read_model_info(model)
         self.device = device
@@ -51,7 +52,8 @@ class ClaimxModel:
         if {"entities", "claims"} & set(self.info.components):
             from .models.inference import EntityTagger
 
-            self.tagger = EntityTagger.load(self.info.path, device=device)
+            self.tagger = EntityTagger.load(self.info.path, device=device, precision=precision,
+                                            batch_token_budget=batch_token_budget)
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
@@ -95,13 +97,16 @@ def _sentence_spans(doc: Doc) -> list[tuple[int, int]] | None:
     return [(s.start_char, s.end_char) for s in doc.sents]
 
 
-@Language.factory("claimx_model", default_config={"model": None, "device": "cpu"})
-def make_claimx_model(nlp: Language, name: str, model: str | None, device: str) -> ClaimxModel:
-    return ClaimxModel(nlp, name, model=model, device=device)
+@Language.factory("claimx_model", default_config={"model": None, "device": "cpu", "precision": "auto",
+                                                 "batch_token_budget": 8192})
+def make_claimx_model(nlp: Language, name: str, model: str | None, device: str, precision: str,
+                      batch_token_budget: int) -> ClaimxModel:
+    return ClaimxModel(nlp, name, model=model, device=device, precision=precision, batch_token_budget=batch_token_budget)
 
 
-def build_nlp(model: str | Path | None = None, *, device: str = "cpu") -> Language:
-    """The full claimx spaCy pipeline for the model folder `model` (default: the shipped one)."""
+def build_nlp(model: str | Path | None = None, *, device: str = "cpu", precision: str = "auto") -> Language:
+    """The full claimx spaCy pipeline for the model folder `model` (default: the shipped one); `precision`:
+    auto (bf16 where the hardware has it), bf16, fp32 or int8 (CPU)."""
     nlp = spacy.blank("en")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # a regex in scispaCy's tokenizer rules
@@ -109,5 +114,5 @@ def build_nlp(model: str | Path | None = None, *, device: str = "cpu") -> Langua
     nlp.max_length = MAX_CHARS + 1
     nlp.add_pipe("claimx_sentencizer")
     nlp.add_pipe("claimx_abbreviation_detector")
-    nlp.add_pipe("claimx_model", config={"model": str(model) if model else None, "device": device})
+    nlp.add_pipe("claimx_model", config={"model": str(model) if model else None, "device": device, "precision": precision})
     return nlp

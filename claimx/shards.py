@@ -137,6 +137,7 @@ def run_shard(
     keep_meta: bool = False,
     input_format: str | None = None,
     rows_per_part: int = 10_000,
+    precision: str = "auto",
     extractor: Extractor | None = None,
 ) -> ShardSummary:
     """Extract every input file of `shard` into `out_dir`, one output per input file, resuming what was
@@ -176,7 +177,7 @@ def run_shard(
             summary.skipped_files += 1
         else:
             if extractor is None:
-                extractor = load(model, device=device, fields=fields, keep_meta=keep_meta)
+                extractor = load(model, device=device, fields=fields, keep_meta=keep_meta, precision=precision)
             try:
                 run_extract(path, target, fmt=fmt, errors=errors, batch_size=batch_size, resume=previous is not None,
                             progress=progress, input_format=input_format, rows_per_part=rows_per_part,

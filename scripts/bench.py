@@ -1,8 +1,15 @@
 #!/usr/bin/env python
-"""Throughput of `claimx extract` end to end (read JSONL → pipeline → write JSONL) on abstracts
-from ../shared/corpora. Prints a table; not a test.
+"""Throughput of `claimx extract` end to end (read JSONL → pipeline → write JSONL) at each precision, and of
+the baseline a user would write with Hugging Face pipelines and the same weights, on the same abstracts
+in the same run. Each row runs in its own process (so peak RSS is its own). Prints a table; not a test.
 
-    python scripts/bench.py --n 1000
+    python scripts/bench.py --n 500                       # CPU: claimx auto/fp32/int8 + HF baselines
+    python scripts/bench.py --n 20000 --device cuda --precision auto --no-baselines
+
+Baseline ("HF pipelines"): `pipeline("token-classification")` over each abstract (our encoder and entity
+head as a BertForTokenClassification) plus `pipeline("text-classification")` over each of its sentences
+(our encoder with a sequence-classification head): the compute a user pays for entities + per-sentence
+claims with these weights, called the obvious way, one abstract at a time.
 """
 
 from __future__ import annotations
@@ -12,49 +19,185 @@ import json
 import os
 import platform
 import resource
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import claimx
-from claimx.corpora import load_corpus
-from claimx.jobs import run_extract
+from _bootstrap import ROOT  # noqa: F401  (puts the checkout on sys.path)
 
 
 def sample(n: int) -> list[dict]:
-    """The first `n` abstracts of BC5CDR train, BC5CDR dev, NCBI train and BioRED train, in that order."""
-    out: list[dict] = []
+    """`n` abstracts: BC5CDR train, BC5CDR dev, NCBI train, BioRED train, in that order, cycled if n is larger."""
+    from claimx.corpora import load_corpus
+
+    pool: list[dict] = []
     for corpus, split in [("bc5cdr", "train"), ("bc5cdr", "dev"), ("ncbi", "train"), ("biored", "train")]:
-        out += [{"id": f"{corpus}:{d.id}", "text": d.text} for d in load_corpus(corpus, split)]
-        if len(out) >= n:
+        pool += [{"id": f"{corpus}:{d.id}", "text": d.text} for d in load_corpus(corpus, split)]
+        if len(pool) >= n:
             break
-    return out[:n]
+    return [dict(pool[i % len(pool)], id=f"{pool[i % len(pool)]['id']}#{i // len(pool)}") for i in range(n)]
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_claimx(src: Path, out: Path, device: str, precision: str, batch_size: int) -> dict:
+    import claimx
+    from claimx.jobs import run_extract
+
+    ex = claimx.load(device=device, precision=precision)
+    ex("Aspirin reduced pain in migraine.")  # warm-up
+    s = run_extract(src, out, batch_size=batch_size, extractor=ex)
+    assert s.written == s.read, s.line()
+    return {"seconds": s.seconds, "records": s.written}
+
+
+def run_hf(src: Path, out: Path, device: str, precision: str) -> dict:
+    import torch
+    from transformers import BertForSequenceClassification, BertForTokenClassification, pipeline
+
+    from claimx.model_info import read_model_info
+    from claimx.models.claim_heads import TYPE_CLASSES
+    from claimx.models.encoder import load_encoder
+    from claimx.pipeline import build_nlp
+
+    path = read_model_info(None).path
+    model, tok, _ = load_encoder(path)
+    backbone = model.backbone.state_dict()
+    cfg = model.backbone.config
+    tc = BertForTokenClassification(cfg.__class__(**{**cfg.to_dict(), "num_labels": 3 * len(model.entities.labels)}))
+    tc.bert.load_state_dict(backbone, strict=False)
+    tc.classifier.load_state_dict(model.heads["entities"].proj.state_dict())
+    sc = BertForSequenceClassification(cfg.__class__(**{**cfg.to_dict(), "num_labels": len(TYPE_CLASSES)}))
+    sc.bert.load_state_dict(backbone, strict=False)
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    dev = 0 if device == "cuda" else -1
+    ner = pipeline("token-classification", model=tc.to(dtype), tokenizer=tok, device=dev, aggregation_strategy="simple")
+    cls = pipeline("text-classification", model=sc.to(dtype), tokenizer=tok, device=dev)
+    sentences = build_nlp(None, device="cpu")
+    sentences.remove_pipe("claimx_model")
+    records = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
+    ner("Aspirin reduced pain."), cls(["Aspirin reduced pain."])
+    start = time.perf_counter()
+    with open(out, "w", encoding="utf-8") as f:
+        for r in records:
+            doc = sentences(r["text"])
+            ents = ner(r["text"])
+            labels = cls([s.text for s in doc.sents])
+            f.write(json.dumps({"id": r["id"], "entities": [{k: (float(v) if k == "score" else v) for k, v in e.items()}
+                                                            for e in ents], "sentences": labels}) + "\n")
+    return {"seconds": time.perf_counter() - start, "records": len(records)}
+
+
+def one(args: argparse.Namespace) -> None:
+    """Run one row (in a child process) and print its JSON."""
+    src = Path(args.input)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.jsonl"
+        if args.one == "claimx":
+            row = run_claimx(src, out, args.device, args.precision[0], args.batch_size)
+        else:
+            row = run_hf(src, out, args.device, args.precision[0])
+    row["peak_rss_mb"] = _peak_rss_mb()
+    print(json.dumps(row))
+
+
+def _machine(device: str) -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    import torch
+
+    amx = torch.cpu._is_amx_tile_supported() if hasattr(torch.cpu, "_is_amx_tile_supported") else False
+    line = f"{cpu}, {os.cpu_count()} CPUs (AMX: {amx}), torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    if device == "cuda" and torch.cuda.is_available():
+        line += f", GPU {torch.cuda.get_device_name(0)}"
+    return line
+
+
+def stages(src: Path, device: str, precision: str, n: int) -> list[tuple[str, float]]:
+    """Seconds per stage over the first `n` records, run one after the other in this process."""
+    import claimx
+    from claimx.records import record_from_mapping
+
+    ex = claimx.load(device=device, precision=precision)
+    ex("Aspirin reduced pain in migraine.")
+    nlp, model = ex.nlp, ex.nlp.get_pipe("claimx_model")
+    lines = src.read_text(encoding="utf-8").splitlines()[:n]
+    out: list[tuple[str, float]] = []
+
+    def timed(name, fn):
+        t = time.perf_counter()
+        value = fn()
+        out.append((name, time.perf_counter() - t))
+        return value
+
+    records = timed("read records", lambda: [record_from_mapping(json.loads(x), line=i) for i, x in enumerate(lines)])
+    docs = timed("scispaCy tokens, sentences, abbreviations",
+                 lambda: list(nlp.pipe((ex._make_doc(r) for r in records), disable=["claimx_model"])))
+    preds = timed("word pieces + encoder + heads", lambda: model.predict(docs))
+    timed("decode entities, roles, claims", lambda: model.set_annotations(docs, preds))
+    timed("results → JSON", lambda: [json.dumps(ex._result(r, d).to_dict()) for r, d in zip(records, docs)])
+    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=1000, help="number of abstracts")
-    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--n", type=int, default=500, help="number of abstracts")
+    ap.add_argument("--batch-size", type=int, default=256, help="claimx --batch-size")
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--model", help="model folder (default: the shipped one)")
+    ap.add_argument("--precision", nargs="+", default=["auto", "fp32", "int8"], help="claimx rows to run")
+    ap.add_argument("--baselines", nargs="*", default=["fp32", "bf16"], help="HF pipeline rows (precisions); none: --baselines")
+    ap.add_argument("--stages", type=int, default=200, help="time each stage over this many abstracts (0: skip)")
+    ap.add_argument("--one", choices=["claimx", "hf"], help=argparse.SUPPRESS)
+    ap.add_argument("--input", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.one:
+        return one(args)
+
+    from claimx.model_info import read_model_info
+    from claimx.models.encoder import load_encoder
+
     records = sample(args.n)
-    chars = sum(len(r["text"]) for r in records)
+    _, tok, _ = load_encoder(read_model_info(None).path)
+    pieces = sum(len(ids) for ids in tok([r["text"] for r in records], add_special_tokens=False)["input_ids"])
     with tempfile.TemporaryDirectory() as tmp:
-        src, out = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
+        src = Path(tmp) / "in.jsonl"
         src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-        t0 = time.perf_counter()
-        ex = claimx.load(args.model, device=args.device)
-        load_s = time.perf_counter() - t0
-        ex(records[0])  # warm-up
-        summary = run_extract(src, out, batch_size=args.batch_size, extractor=ex)
-        tokens = sum(len(ex.nlp.make_doc(r["text"])) for r in records)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
-    print(f"model: {ex.info.label} (components: {', '.join(ex.info.components) or 'none'}), device {args.device}, load {load_s:.1f} s")
-    print(f"{'what':<28}{'records':>9}{'seconds':>9}{'records/s':>11}{'tokens/s':>10}{'chars/s':>10}{'peak RSS MB':>13}")
-    s = summary.seconds
-    print(f"{'claimx extract (end to end)':<28}{summary.written:>9}{s:>9.2f}{summary.written / s:>11.1f}{tokens / s:>10.0f}{chars / s:>10.0f}{rss:>13.0f}")
+        rows = [("claimx", p) for p in args.precision] + [("hf", p) for p in args.baselines]
+        results = []
+        for kind, precision in rows:
+            cmd = [sys.executable, __file__, "--one", kind, "--input", str(src), "--device", args.device,
+                   "--precision", precision, "--batch-size", str(args.batch_size)]
+            p = subprocess.run(cmd, capture_output=True, text=True)
+            if p.returncode:
+                print(p.stderr, file=sys.stderr)
+                raise SystemExit(f"{kind} {precision} failed")
+            results.append((kind, precision, json.loads(p.stdout.strip().splitlines()[-1])))
+        stage_times = stages(src, args.device, args.precision[0], args.stages) if args.stages else []
+
+    print(f"machine: {_machine(args.device)}, Python {platform.python_version()}")
+    print(f"input: {args.n} abstracts (BC5CDR/NCBI/BioRED), {pieces} word pieces ({pieces / args.n:.0f} per abstract)")
+    base = {p: r["records"] / r["seconds"] for k, p, r in results if k == "hf"}
+    ref = base.get("fp32")
+    head = f"{'what':<34}{'precision':>10}{'records':>9}{'seconds':>9}{'abstracts/s':>13}{'pieces/s':>10}{'peak RSS MB':>13}"
+    print(head + (f"{'× HF fp32':>11}" if ref else ""))
+    for kind, precision, r in results:
+        what = "claimx extract (end to end)" if kind == "claimx" else "HF pipelines (tokens + sentences)"
+        rate = r["records"] / r["seconds"]
+        line = (f"{what:<34}{precision:>10}{r['records']:>9}{r['seconds']:>9.1f}{rate:>13.1f}"
+                f"{pieces / r['seconds']:>10.0f}{r['peak_rss_mb']:>13.0f}")
+        print(line + (f"{rate / ref:>11.2f}" if ref else ""))
+    if stage_times:
+        total = sum(s for _, s in stage_times)
+        print(f"\nwhere the time goes (claimx {args.precision[0]}, {args.stages} abstracts, stages run one after the other):")
+        for name, s in stage_times:
+            print(f"  {name:<44}{s:>8.2f} s {100 * s / total:>5.1f}%")
 
 
 if __name__ == "__main__":

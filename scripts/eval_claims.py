@@ -29,7 +29,7 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default=str(ROOT / "models" / "claimx-minilm"))
     ap.add_argument("--out", default=str(ROOT / "runs" / "eval-claims"))
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"])
+    ap.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32", "int8"])
     args = ap.parse_args(argv)
     import_claimx()
     from claimx.corpora.mechanistic import load_mechclaims
@@ -40,6 +40,10 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     model, tok, meta = load_encoder(args.model, device=args.device)
+    if args.precision == "int8":
+        from claimx.models.inference import quantize_int8
+
+        model = quantize_int8(model)
     if model.claims is None:
         print(f"{args.model} has no claim component", file=sys.stderr)
         return 2

@@ -2,7 +2,7 @@
 """Score a claimx model folder's entities on corpus splits: strict P/R/F1 per label, token F1 for OUTCOME.
 
     python scripts/eval_entities.py --model models/claimx-minilm --corpus bc5cdr --split dev
-    python scripts/eval_entities.py --model /tmp/m --corpus bc5cdr ncbi biored ebm_nlp --precision fp32 bf16
+    python scripts/eval_entities.py --model /tmp/m --corpus bc5cdr ncbi biored ebm_nlp --precision fp32 bf16 int8
 
 With several ``--precision`` values each is scored (reduced precision ships only with its measured
 change). ``--data DIR`` reads documents written by ``train_entities.py --export-data``.
@@ -25,7 +25,7 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", nargs="+", default=["bc5cdr", "ncbi", "biored", "ebm_nlp"])
     ap.add_argument("--split", default="dev", choices=["dev", "train"])
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--precision", nargs="+", default=["auto"], choices=["auto", "fp32", "bf16"])
+    ap.add_argument("--precision", nargs="+", default=["auto"], choices=["auto", "fp32", "bf16", "int8"])
     ap.add_argument("--batch-tokens", type=int, default=32768)
     ap.add_argument("--limit", type=int, help="first N documents per corpus")
     ap.add_argument("--data", help="--export-data folder instead of the corpora")
@@ -41,7 +41,7 @@ def main(argv=None) -> int:
 
     from claimx.eval.entities import evaluate_entities, format_reports
     from claimx.models.data import load_examples
-    from claimx.models.inference import EntityTagger
+    from claimx.models.inference import EntityTagger, quantize_int8
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
     tagger = EntityTagger.load(args.model, device=device, batch_token_budget=args.batch_tokens)
@@ -50,8 +50,10 @@ def main(argv=None) -> int:
         exs = load_examples(corpus, args.split, data_dir=args.data, shared_root=args.shared_root)
         sets[corpus] = exs[: args.limit] if args.limit else exs
     results = []
+    base = tagger.model
     for precision in args.precision:
         tagger.precision = precision
+        tagger.model = quantize_int8(base) if precision == "int8" else base
         t0 = time.perf_counter()
         reports = [evaluate_entities(tagger, exs, corpus=c, split=args.split) for c, exs in sets.items()]
         secs = time.perf_counter() - t0

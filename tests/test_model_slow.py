@@ -68,3 +68,22 @@ def test_structured_abstract_claims(extractor, shared):
         assert c.type in {"mechanistic", "causal", "correlational", "descriptive"} and 0.5 <= c.score <= 1
         assert c.text == result.text[c.start:c.end]
         assert all(c.start <= r.start < r.end <= c.end and r.text == result.text[r.start:r.end] for r in c.roles)
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_other_precisions_find_the_same_drugs_and_disorders(precision, example):
+    import claimx
+
+    ex = claimx.load(device="cpu", precision=precision)
+    if precision == "int8":
+        import torch
+
+        assert not any(type(m) is torch.nn.Linear for m in ex.nlp.get_pipe("claimx_model").tagger.model.modules())
+    assert {("Ketamine", "DRUG"), ("depression", "DISORDER"), ("psychiatric disorders", "DISORDER")} <= _ents(ex(example))
+
+
+def test_an_unknown_precision_is_refused():
+    import claimx
+
+    with pytest.raises(claimx.ModelError, match="unknown precision 'fp8'; use auto, bf16, fp32, int8"):
+        claimx.load(precision="fp8")

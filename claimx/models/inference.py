@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..model_info import PRECISIONS
 from .encoder import ClaimxEncoder, EntitySettings, load_encoder
 from .tagging import (
     Pieces,
@@ -26,7 +27,8 @@ from .tagging import (
     window_owners,
 )
 
-__all__ = ["EntityTagger", "Window", "autocast_dtype", "batch_windows", "predict_entities", "windows_for"]
+__all__ = ["EntityTagger", "Window", "autocast_dtype", "batch_windows", "predict_entities", "quantize_int8",
+           "windows_for"]
 
 TextInput = str | tuple[str, Sequence[tuple[int, int]] | None]  # a text, or (text, sentence spans)
 
@@ -44,11 +46,11 @@ class Window:
 
 
 def autocast_dtype(device: torch.device, precision: str = "auto") -> torch.dtype | None:
-    """bf16 for ``auto`` on CUDA with bf16 and on CPUs with AVX512-BF16/AMX; None = float32."""
-    if precision == "fp32":
+    """bf16 for ``auto`` on CUDA with bf16 and on CPUs with AVX512-BF16/AMX; None = float32 (and int8)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; use {', '.join(PRECISIONS)}")
+    if precision in ("fp32", "int8"):
         return None
-    if precision not in ("auto", "bf16"):
-        raise ValueError(f"unknown precision {precision!r}; use auto, bf16 or fp32")
     if precision == "bf16":
         return torch.bfloat16
     if device.type == "cuda":
@@ -162,6 +164,17 @@ def predict_entities(
     ]
 
 
+def quantize_int8(model: ClaimxEncoder) -> ClaimxEncoder:
+    """The model with every ``nn.Linear`` dynamically quantized to int8 (weights int8, activations per batch)."""
+    import warnings
+
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*quantize_per_tensor", category=UserWarning)
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
 class EntityTagger:
     """A loaded model folder ready to tag: ``EntityTagger.load(path, device="cpu")(texts)``."""
 
@@ -175,9 +188,14 @@ class EntityTagger:
         self.precision = precision
 
     @classmethod
-    def load(cls, path: str | Path, *, device: str = "cpu", **kwargs: Any) -> EntityTagger:
+    def load(cls, path: str | Path, *, device: str = "cpu", precision: str = "auto", **kwargs: Any) -> EntityTagger:
+        autocast_dtype(torch.device(device), precision)  # checks the name
         model, tokenizer, meta = load_encoder(path, device=device)
-        return cls(model, tokenizer, meta, device=device, **kwargs)
+        if precision == "int8":
+            if torch.device(device).type != "cpu":
+                raise ValueError("int8 runs on the CPU only; use --precision bf16 on a GPU")
+            model = quantize_int8(model)
+        return cls(model, tokenizer, meta, device=device, precision=precision, **kwargs)
 
     @property
     def labels(self) -> tuple[str, ...]:
