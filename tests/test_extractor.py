@@ -95,3 +95,14 @@ def test_arbitrary_text_never_crashes_and_spans_stay_inside(extractor, title, ab
     n = len(result.text)
     for start, end, text in _spans(result):
         assert 0 <= start < end <= n and result.text[start:end] == text
+
+
+def test_a_result_leaves_no_spans_on_its_doc(extractor, monkeypatch):
+    # abbreviation spans kept in doc.user_data point back at the doc: a cycle that is never freed
+    # (memory grew ~23 KB per abstract over long runs)
+    seen = []
+    build = extractor._result
+    monkeypatch.setattr(extractor, "_result", lambda record, doc: (seen.append(doc), build(record, doc))[1])
+    r = extractor("Tumor necrosis factor (TNF) rose after aspirin. TNF fell.")
+    assert [(a.short, a.long) for a in r.abbreviations] == [("TNF", "Tumor necrosis factor"), ("TNF", "Tumor necrosis factor")]
+    assert seen[0].user_data == {}
