@@ -35,10 +35,6 @@ __all__ = ["RAY_SCHEMA", "ExtractBatch", "extract_dataset", "read_records", "run
 RAY_SCHEMA = PARQUET_SCHEMA.append(pa.field("file", pa.string())).append(pa.field("line", pa.int64())).append(
     pa.field("error", pa.string())
 )
-_INPUT_SCHEMA = pa.schema(
-    [("file", pa.string()), ("line", pa.int64()), ("id", pa.string()), ("title", pa.string()),
-     ("abstract", pa.string()), ("sections", pa.list_(pa.int64())), ("meta", pa.string()), ("error", pa.string())]
-)
 
 
 def _read_file(row: dict[str, Any], fields: Fields, keep_meta: bool, input_format: str | None) -> Iterator[dict[str, Any]]:
