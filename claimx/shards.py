@@ -165,7 +165,7 @@ def run_shard(
 
     def record(complete: bool) -> None:
         write_json_atomic(shard_file, {"shard": f"{i}/{n}", "model": label, "format": fmt, "files_in_shard": len(mine),
-                                 "complete": complete, "files": [asdict(f) for f in summary.files]})
+                                       "complete": complete, "files": [asdict(f) for f in summary.files]})
 
     for path in mine:
         target = out / f"{names[path]}.{fmt}"
