@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 __all__ = ["Abbreviation", "Claim", "Entity", "Result", "Role"]
@@ -84,3 +85,64 @@ class Result:
         if self.meta is not None:
             out["meta"] = self.meta
         return out
+
+    def _repr_html_(self) -> str:
+        """The annotated view in notebooks (Jupyter calls this)."""
+        from .views import render_html
+
+        return render_html(self, title=f"claimx: {self.id}", page=False)
+
+    @classmethod
+    def from_dict(cls, obj: Any, text: str = "") -> Result:
+        """A Result from one output-contract record (a parsed `claimx extract` line or Parquet row).
+
+        The contract holds no document text: pass `text` to render the result (`claimx show`).
+        Raises ValueError naming the first field that does not fit the contract.
+        """
+        if not isinstance(obj, Mapping):
+            raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
+        rid = obj.get("id")
+        if rid is not None and not isinstance(rid, (str, int)):
+            raise ValueError(f"'id' must be a string, got {type(rid).__name__}")
+        for name in ("entities", "abbreviations", "claims"):
+            if not isinstance(obj.get(name), list):
+                raise ValueError(f"missing or non-list field {name!r}")
+        claims = []
+        for i, c in enumerate(obj["claims"]):
+            where = f"claims[{i}]"
+            if not isinstance(c, Mapping) or not isinstance(c.get("roles", []), list):
+                raise ValueError(f"{where} is not a claim object with a 'roles' list")
+            roles = [_build(Role, r, f"{where}.roles[{j}]") for j, r in enumerate(c.get("roles", []))]
+            claims.append(_build(Claim, {**c, "roles": roles}, where))
+        return cls(
+            id=None if rid is None else str(rid),
+            text=text,
+            entities=[_build(Entity, e, f"entities[{i}]") for i, e in enumerate(obj["entities"])],
+            abbreviations=[_build(Abbreviation, a, f"abbreviations[{i}]") for i, a in enumerate(obj["abbreviations"])],
+            claims=claims,
+            model=str(obj.get("model") or ""),
+            meta=obj.get("meta"),
+        )
+
+
+# field annotation (a string under `from __future__ import annotations`) -> accepted JSON value types
+_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,)}
+
+
+def _build(cls: type, obj: Any, where: str) -> Any:
+    """An instance of the dataclass `cls` from a mapping, checking each scalar field's type."""
+    if not isinstance(obj, Mapping):
+        raise ValueError(f"{where} must be an object, got {type(obj).__name__}")
+    values = {}
+    for f in fields(cls):
+        if f.name not in obj:
+            if f.name == "roles":
+                values[f.name] = []
+                continue
+            raise ValueError(f"{where} has no field {f.name!r}")
+        value = obj[f.name]
+        want = _TYPES.get(f.type)
+        if want and (not isinstance(value, want) or (bool not in want and isinstance(value, bool))):
+            raise ValueError(f"{where}.{f.name} must be {f.type}, got {type(value).__name__}")
+        values[f.name] = value
+    return cls(**values)

@@ -44,3 +44,67 @@ def example(shared: Path) -> dict:
     import json
 
     return json.loads(EXAMPLE_JSONL.read_text(encoding="utf-8"))
+
+
+def at(text: str, phrase: str, start: int = 0) -> tuple[int, int]:
+    """(start, end) of the first `phrase` in `text` at or after `start`."""
+    i = text.index(phrase, start)
+    return i, i + len(phrase)
+
+
+def make_result(rid: str, text: str, claims: list[dict], entities: tuple = (), abbreviations: tuple = ()):
+    """A Result with offsets found by phrase: claims are {"sentence", "type", "roles": [(label, phrase[, expanded])],
+    and optionally "negated", "certainty", "key", "score", "statement"}; entities are (phrase, label)."""
+    from claimx import Abbreviation, Claim, Entity, Result, Role
+
+    out = []
+    for c in claims:
+        s, e = at(text, c["sentence"])
+        roles = []
+        for label, phrase, *expanded in c.get("roles", ()):
+            rs, re_ = at(text, phrase, s)
+            roles.append(Role(label, rs, re_, phrase, expanded[0] if expanded else phrase))
+        out.append(Claim(s, e, c["sentence"], c.get("statement", c["sentence"]), c["type"], c.get("certainty", "asserted"),
+                         c.get("negated", False), c.get("key", False), c.get("score", 0.9), roles))
+    ents = [Entity(*at(text, phrase), phrase, label, 0.99) for phrase, label in entities]
+    abbrs = [Abbreviation(short, long, *at(text, short, text.index(long) + len(long))) for short, long in abbreviations]
+    return Result(id=rid, text=text, entities=ents, abbreviations=abbrs, claims=out, model="claimx-test 0")
+
+
+class Browser:
+    """Headless Chromium (Debian's `chromium`): the DOM it builds from a page, and screenshots."""
+
+    FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars")
+
+    def __init__(self, exe: str, profile: Path) -> None:
+        self.exe, self.profile = exe, profile
+
+    def _run(self, *args: str) -> str:
+        import subprocess
+
+        done = subprocess.run([self.exe, *self.FLAGS, f"--user-data-dir={self.profile}", *args],
+                              capture_output=True, text=True, timeout=120, check=True)
+        return done.stdout
+
+    def dom(self, page: Path):
+        """The page's DOM after Chromium has parsed and laid it out, as an lxml tree."""
+        import lxml.html
+
+        return lxml.html.fromstring(self._run("--dump-dom", page.resolve().as_uri()))
+
+    def screenshot(self, page: Path, png: Path, width: int = 1100, height: int = 1400) -> Path:
+        self._run(f"--window-size={width},{height}", f"--screenshot={png}", page.resolve().as_uri())
+        return png
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory) -> Browser:
+    import shutil
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        if os.environ.get("CLAIMX_REQUIRE_BROWSER"):
+            pytest.fail("CLAIMX_REQUIRE_BROWSER is set but chromium is not installed (apt-get install chromium)")
+        pytest.skip("needs headless Chromium (Debian: apt-get install chromium)")
+    return Browser(exe, tmp_path_factory.mktemp("chromium-profile"))

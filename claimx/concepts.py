@@ -1,0 +1,76 @@
+"""Concept keys: fold a role's text to the form under which the same concept is merged across abstracts.
+
+    concept_key("Ketamine treatment")           -> "ketamine"
+    concept_key("the NMDA receptors")           -> "nmda receptor"
+    concept_key("restoring synaptic connections") == concept_key("restores synaptic connection")
+
+Start from the role's `expanded` text (abbreviations defined in its abstract spelled out); then Unicode
+compatibility forms, case, dashes and quotes, surrounding punctuation, leading determiners, exposure
+wrappers ("treatment with", "administration of", a trailing "treatment" or "use"; not "therapy": "hormone
+therapy" is not "hormone") and inflection (lemminflect's lexicon: "receptors" -> "receptor", "mice" ->
+"mouse", "restoring" -> "restore") are folded. Synonyms that share no words ("acetaminophen" / "paracetamol") are not merged: that needs an
+ontology linker, which claimx does not ship.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+
+from lemminflect import getAllLemmas, getLemma
+
+__all__ = ["concept_key", "display_name"]
+
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"} | {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_EDGE = ".,;:!?\"'*"
+_LEADING = {"a", "an", "the", "this", "these", "that", "those", "its", "their", "his", "her", "our", "such"}
+_WRAPPERS_BEFORE = (("treatment", "with"), ("administration", "of"), ("exposure", "to"), ("use", "of"),
+                    ("treatment", "of"), ("application", "of"), ("injection", "of"), ("infusion", "of"))
+_WRAPPERS_AFTER = {"treatment", "administration", "exposure", "use", "injection", "infusion"}
+_KEEP = ("is", "us", "ss", "ys", "as", "os")  # endings of unknown words that are not plurals (pertussis, virus)
+
+
+@lru_cache(maxsize=200_000)
+def _lemma(word: str) -> str:
+    """The word's lemma, preferring the noun reading ("levels" -> "level", "signaling" stays)."""
+    if not word.isalpha():
+        return word
+    lemmas = getAllLemmas(word)
+    for upos in ("NOUN", "VERB", "ADJ"):
+        if upos in lemmas:
+            return lemmas[upos][0]
+    if lemmas or len(word) < 5 or not word.endswith("s") or word.endswith(_KEEP):
+        return word
+    return getLemma(word, "NOUN", lemmatize_oov=True)[0]  # unknown plural: "cytokines" -> "cytokine"
+
+
+def _clean(token: str) -> str:
+    """A token without surrounding punctuation, keeping balanced brackets: "(R)-alpha" stays whole."""
+    token = token.strip(_EDGE)
+    for left, right in ("()", "[]"):
+        if token.startswith(left) and token.count(left) > token.count(right):
+            token = token[1:]
+        if token.endswith(right) and token.count(right) > token.count(left):
+            token = token[:-1]
+    return token.strip(_EDGE)
+
+
+def concept_key(text: str) -> str:
+    """The merge key of a role text: "" when nothing but punctuation and determiners is left."""
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES).lower()
+    words = [w for w in map(_clean, text.split()) if w]
+    while words and words[0] in _LEADING:
+        words = words[1:]
+    for first, second in _WRAPPERS_BEFORE:
+        if len(words) > 2 and words[0] == first and words[1] == second:
+            words = words[2:]
+            break
+    if len(words) > 1 and words[-1] in _WRAPPERS_AFTER:
+        words = words[:-1]
+    return " ".join(_lemma(w) for w in words)
+
+
+def display_name(forms: Counter[str]) -> str:
+    """The name to show for a concept: its most frequent form, the shortest on a tie."""
+    return min(forms.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]

@@ -1,0 +1,71 @@
+"""The corpus report: counts, plots and the table of most supported mechanistic relations."""
+
+from __future__ import annotations
+
+import lxml.html
+
+from claimx.records import RecordError
+from claimx.report import build_report
+
+from .conftest import make_result
+
+A = "Ketamine acts via mTORC1 signaling to relieve depression. Stress may be linked to depression."
+B = "Ketamine relieves depression through mTORC1 signalling."
+C = "Ketamine did not relieve depression through mTORC1 signaling in mice."
+
+
+def _results():
+    mech = [("AGENT", "Ketamine"), ("MECHANISM", "mTORC1 signaling"), ("EFFECT", "depression")]
+    return [
+        make_result("111", A, [
+            {"sentence": "Ketamine acts via mTORC1 signaling to relieve depression.", "type": "mechanistic", "key": True,
+             "score": 0.7, "roles": mech},
+            {"sentence": "Stress may be linked to depression.", "type": "correlational", "certainty": "hedged",
+             "roles": [("AGENT", "Stress"), ("EFFECT", "depression")]}], entities=[("Ketamine", "DRUG")]),
+        make_result("doc-b", B, [{"sentence": B, "type": "mechanistic", "score": 0.9, "roles": [
+            ("AGENT", "Ketamine"), ("MECHANISM", "mTORC1 signalling"), ("EFFECT", "depression")]}]),
+        make_result("333", C, [{"sentence": C, "type": "mechanistic", "negated": True, "roles": mech}]),
+        make_result("444", "Nothing here.", []),
+        RecordError(5, None, "not valid JSON", "claims.jsonl"),
+    ]
+
+
+def _table(doc, css: str) -> list[list[str]]:
+    return [[c.text_content().strip() for c in row.xpath("./td|./th")] for row in doc.cssselect(css + " tr")]
+
+
+def test_report_counts_plots_relations_and_errors():
+    doc = lxml.html.fromstring(build_report(_results(), title="T"))
+    summary = doc.cssselect("p")[0].text_content()
+    assert "4 abstracts, 4 claims (1.00 per abstract; 3 abstracts with at least one)" in summary
+    assert "1 DRUG" in summary and "Unreadable lines: 1" in summary
+    counts = _table(doc, "table:not(.cx-rel)")
+    assert counts[0] == ["type", "claims", "asserted", "hedged", "negated", "key"]
+    assert counts[1] == ["mechanistic", "3", "3", "0", "1", "1"]
+    assert counts[3] == ["correlational", "1", "0", "1", "0", "0"]
+    assert counts[-1] == ["all", "4", "3", "1", "1", "1"]
+    assert len(doc.cssselect("figure svg")) == 3 and "http" not in "".join(
+        s for s in doc.xpath("//@src"))  # plots inlined
+    rel = _table(doc, "table.cx-rel")
+    # most supported first: ketamine -> depression in 111 and doc-b, contradicted by 333;
+    # "mTORC1 signalling" (British spelling) is not merged with "mTORC1 signaling"
+    assert rel[1][:6] == ["Ketamine", "affects", "depression", "2", "1", "0"]
+    assert rel[1][6] == B  # the best-scored supporting statement
+    assert {tuple(r[:5]) for r in rel[2:]} == {("Ketamine", "acts through", "mTORC1 signaling", "1", "1"),
+                                               ("mTORC1 signaling", "leads to", "depression", "1", "1"),
+                                               ("Ketamine", "acts through", "mTORC1 signalling", "1", "0"),
+                                               ("mTORC1 signalling", "leads to", "depression", "1", "0")}
+    links = {a.text: a.get("href") for a in doc.cssselect("table.cx-rel a")}
+    assert links == {"111": "https://pubmed.ncbi.nlm.nih.gov/111/", "333": "https://pubmed.ncbi.nlm.nih.gov/333/"}
+    assert rel[1][-1] == "111, doc-b, 333"  # doc-b is not a PMID: shown, not linked
+    assert "claims.jsonl:5: not valid JSON" in doc.cssselect("ul.cx-errors")[0].text_content()
+
+
+def test_link_template_applies_to_every_id():
+    doc = lxml.html.fromstring(build_report(_results(), link="https://example.org/{id}"))
+    assert "https://example.org/doc-b" in {a.get("href") for a in doc.cssselect("table.cx-rel a")}
+
+
+def test_report_of_no_claims_still_renders():
+    doc = lxml.html.fromstring(build_report([make_result("1", "Nothing.", [])]))
+    assert "No mechanistic relations." in doc.text_content()
