@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.claimx-installed
 # torch first and pinned: 2.13.0 is the CPU build available offline here; nothing may pull a CUDA build.
 TORCH  ?= torch==2.13.0
 
-.PHONY: setup demo test bench clean
+.PHONY: setup browser demo test bench clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +20,16 @@ $(STAMP): pyproject.toml Makefile
 
 setup: $(STAMP)
 
+# headless Chromium for the tests that render claimx's HTML views (Debian's package; skipped where it cannot be installed)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "claimx: chromium not installed (apt-get install chromium); the browser tests will be skipped"
+
 demo: setup
 	$(BIN)/claimx extract corpora/examples/abstracts.jsonl
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -142,6 +142,112 @@ def _extract_ray(inputs: list[str], out_dir: Path, fmt: str, model: Path | None,
         typer.echo(f"claimx: ray: wrote {rows} rows to {out_dir} (rows with a non-null 'error' are records that failed)", err=True)
 
 
+_RESULTS = typer.Argument(..., metavar="CLAIMS...", help="Output of claimx extract: .jsonl(.gz) or .parquet files, or folders of them.")
+
+
+def _read_or_fail(paths: list[Path]) -> list:
+    """Every result of `paths`; each unreadable line is printed to stderr as an error-report line."""
+    import json
+
+    from .io.results import ResultsError, read_results
+    from .records import RecordError
+
+    try:
+        items = list(read_results(paths))
+    except ResultsError as e:
+        raise _fail(str(e)) from None
+    for item in items:
+        if isinstance(item, RecordError):
+            typer.echo(json.dumps(item.to_dict(), ensure_ascii=False), err=True)
+    if not any(not isinstance(item, RecordError) for item in items):
+        raise _fail("no readable results in " + ", ".join(map(str, paths)), 1)
+    return items
+
+
+def _write_text(path: Optional[Path], text: str) -> None:
+    if path is None:
+        sys.stdout.write(text)
+        return
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise _fail(f"cannot write {path}: {e.strerror or e}") from None
+
+
+@app.command()
+def show(
+    inputs: list[str] = typer.Argument(..., metavar="INPUT...", help="Abstracts, as for claimx extract."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="HTML page to write (default: stdout)."),
+    results: list[Path] = typer.Option([], "--results", help="Show these claimx extract outputs (joined with INPUT by id) instead of running the model."),
+    limit: int = typer.Option(50, "--limit", help="Show the first N records; 0 for all."),
+    title: str = typer.Option("claimx", "--title", help="Page title."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: the shipped model)."),
+    device: str = typer.Option("auto", "--device", help="cpu, cuda or auto."),
+    precision: str = typer.Option("auto", "--precision", help="auto, bf16, fp32 or int8 (CPU)."),
+    id_field: list[str] = typer.Option(["id", "pmid"], "--id-field", help="JSONL field(s) holding the id."),
+    title_field: list[str] = typer.Option(["title"], "--title-field", help="JSONL field(s) holding the title."),
+    text_field: list[str] = typer.Option(["abstract", "text"], "--text-field", help="JSONL field(s) holding the text."),
+    input_format: Optional[str] = typer.Option(None, "--input-format", help="jsonl, xml or txt, when the file name does not tell."),
+) -> None:
+    """An HTML page of abstracts with their entities, claims and roles marked (self-contained)."""
+    import json
+
+    from .records import RecordError
+    from .views import render_html, results_to_show
+
+    fields = Fields(tuple(id_field), tuple(title_field), tuple(text_field))
+    if output is not None and output.suffix.lower() not in (".html", ".htm"):
+        raise _fail(f"-o {output}: name the page .html")
+    try:
+        items = list(results_to_show(inputs, results=results, limit=limit or None, fields=fields,
+                                     input_format=input_format, model=model, device=device, precision=precision))
+    except (InputError, ModelError) as e:
+        raise _fail(str(e)) from None
+    for item in items:
+        if isinstance(item, RecordError):
+            typer.echo(json.dumps(item.to_dict(), ensure_ascii=False), err=True)
+    _write_text(output, render_html(items, title=title))
+
+
+@app.command()
+def report(
+    claims: list[Path] = _RESULTS,
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="HTML report to write (default: stdout)."),
+    title: str = typer.Option("claimx corpus report", "--title", help="Report title."),
+    link: Optional[str] = typer.Option(None, "--link", help="URL template for source ids, with {id} (default: PubMed for numeric ids)."),
+    top: int = typer.Option(25, "--top", help="Rows in the table of mechanistic relations."),
+) -> None:
+    """A corpus report: claim counts, plots, top agents/mechanisms/effects, most supported mechanistic relations."""
+    from .report import build_report
+
+    if link is not None and "{id}" not in link:
+        raise _fail("--link needs {id} where the source id goes, e.g. https://example.org/doc/{id}")
+    _write_text(output, build_report(_read_or_fail(claims), title=title, link=link, top=top))
+
+
+@app.command()
+def graph(
+    claims: list[Path] = _RESULTS,
+    output: Path = typer.Option(..., "-o", "--output", help="graph.graphml, or graph.csv for graph.nodes.csv + graph.edges.csv (Neo4j import)."),
+    min_support: int = typer.Option(1, "--min-support", help="Keep edges stated by at least N abstracts."),
+) -> None:
+    """The mechanism graph: concepts merged across abstracts, edges with support, contradiction and evidence."""
+    from .graph import build_graph, graph_paths, write_graph
+
+    try:
+        graph_paths(output)
+    except ValueError as e:
+        raise _fail(str(e)) from None
+    items = _read_or_fail(claims)
+    g = build_graph(items, min_support=min_support)
+    try:
+        paths = write_graph(g, output)
+    except OSError as e:
+        raise _fail(f"cannot write {output}: {e.strerror or e}") from None
+    typer.echo(f"claimx: graph of {g.number_of_nodes()} concepts and {g.number_of_edges()} relations "
+               f"written to {', '.join(map(str, paths))}", err=True)
+
+
 @app.callback()
 def _root() -> None:
     """claimx: claims, drugs, disorders and outcomes from biomedical abstracts."""
