@@ -145,23 +145,34 @@ def _extract_ray(inputs: list[str], out_dir: Path, fmt: str, model: Path | None,
 _RESULTS = typer.Argument(..., metavar="CLAIMS...", help="Output of claimx extract: .jsonl(.gz) or .parquet files, or folders of them.")
 
 
-def _read_or_fail(paths: list[Path]) -> list:
-    """Every result of `paths`; each unreadable line is printed to stderr as an error-report line."""
-    import json
+class _Results:
+    """The results of `paths`, streamed once; each unreadable line is printed to stderr as an error-report line."""
 
-    from .io.results import ResultsError, read_results
-    from .records import RecordError
+    def __init__(self, paths: list[Path]) -> None:
+        from .io.results import ResultsError, result_files
 
-    try:
-        items = list(read_results(paths))
-    except ResultsError as e:
-        raise _fail(str(e)) from None
-    for item in items:
-        if isinstance(item, RecordError):
-            typer.echo(json.dumps(item.to_dict(), ensure_ascii=False), err=True)
-    if not any(not isinstance(item, RecordError) for item in items):
-        raise _fail("no readable results in " + ", ".join(map(str, paths)), 1)
-    return items
+        try:
+            result_files(paths)  # a missing path is a usage error before anything is read
+        except ResultsError as e:
+            raise _fail(str(e)) from None
+        self.paths, self.read = paths, 0
+
+    def __iter__(self):
+        import json
+
+        from .io.results import read_results
+        from .records import RecordError
+
+        for item in read_results(self.paths):
+            if isinstance(item, RecordError):
+                typer.echo(json.dumps(item.to_dict(), ensure_ascii=False), err=True)
+            else:
+                self.read += 1
+            yield item
+
+    def check(self) -> None:
+        if not self.read:
+            raise _fail("no readable results in " + ", ".join(map(str, self.paths)), 1)
 
 
 def _write_text(path: Optional[Path], text: str) -> None:
@@ -195,18 +206,24 @@ def show(
     from .records import RecordError
     from .views import render_html, results_to_show
 
+    from .io.results import ResultsError
+
     fields = Fields(tuple(id_field), tuple(title_field), tuple(text_field))
     if output is not None and output.suffix.lower() not in (".html", ".htm"):
         raise _fail(f"-o {output}: name the page .html")
+    if limit < 0:
+        raise _fail(f"--limit {limit}: give a number of records, or 0 for all")
     try:
         items = list(results_to_show(inputs, results=results, limit=limit or None, fields=fields,
                                      input_format=input_format, model=model, device=device, precision=precision))
-    except (InputError, ModelError) as e:
+    except (InputError, ModelError, ResultsError) as e:
         raise _fail(str(e)) from None
     for item in items:
         if isinstance(item, RecordError):
             typer.echo(json.dumps(item.to_dict(), ensure_ascii=False), err=True)
     _write_text(output, render_html(items, title=title))
+    if all(isinstance(item, RecordError) for item in items):
+        raise _fail("nothing to show: every record failed (see the lines above)", 1)
 
 
 @app.command()
@@ -220,9 +237,17 @@ def report(
     """A corpus report: claim counts, plots, top agents/mechanisms/effects, most supported mechanistic relations."""
     from .report import build_report
 
-    if link is not None and "{id}" not in link:
-        raise _fail("--link needs {id} where the source id goes, e.g. https://example.org/doc/{id}")
-    _write_text(output, build_report(_read_or_fail(claims), title=title, link=link, top=top))
+    if link is not None:
+        try:
+            ok = "{id}" in link and link.format(id="x") is not None
+        except (KeyError, ValueError, IndexError):
+            ok = False
+        if not ok:
+            raise _fail("--link needs {id} where the source id goes and no other braces, e.g. https://example.org/doc/{id}")
+    results = _Results(claims)
+    page = build_report(results, title=title, link=link, top=top)
+    results.check()
+    _write_text(output, page)
 
 
 @app.command()
@@ -238,8 +263,9 @@ def graph(
         graph_paths(output)
     except ValueError as e:
         raise _fail(str(e)) from None
-    items = _read_or_fail(claims)
-    g = build_graph(items, min_support=min_support)
+    results = _Results(claims)
+    g = build_graph(results, min_support=min_support)
+    results.check()
     try:
         paths = write_graph(g, output)
     except OSError as e:

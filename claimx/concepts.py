@@ -1,19 +1,21 @@
 """Concept keys: fold a role's text to the form under which the same concept is merged across abstracts.
 
-    concept_key("Ketamine treatment")           -> "ketamine"
+    concept_key("treatment with Ketamine")      -> "ketamine"
     concept_key("the NMDA receptors")           -> "nmda receptor"
     concept_key("restoring synaptic connections") == concept_key("restores synaptic connection")
 
 Start from the role's `expanded` text (abbreviations defined in its abstract spelled out); then Unicode
 compatibility forms, case, dashes and quotes, surrounding punctuation, leading determiners, exposure
-wrappers ("treatment with", "administration of", a trailing "treatment" or "use"; not "therapy": "hormone
-therapy" is not "hormone") and inflection (lemminflect's lexicon: "receptors" -> "receptor", "mice" ->
-"mouse", "restoring" -> "restore") are folded. Synonyms that share no words ("acetaminophen" / "paracetamol") are not merged: that needs an
+wrappers ("treatment with X", "X administration"; not a trailing "treatment", "use" or "therapy": "cancer
+treatment" is not "cancer") and inflection (lemminflect's lexicon: "receptors" -> "receptor", "mice" ->
+"mouse", "restoring" -> "restore"; unknown plurals: "cytokines", "kinases", "beta-blockers"; acronyms are
+kept: "AIDS" is not "aid", "MMPs" is "mmp") are folded. Synonyms that share no words ("acetaminophen" / "paracetamol") are not merged: that needs an
 ontology linker, which claimx does not ship.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
@@ -25,23 +27,40 @@ __all__ = ["concept_key", "display_name"]
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"} | {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _EDGE = ".,;:!?\"'*"
 _LEADING = {"a", "an", "the", "this", "these", "that", "those", "its", "their", "his", "her", "our", "such"}
-_WRAPPERS_BEFORE = (("treatment", "with"), ("administration", "of"), ("exposure", "to"), ("use", "of"),
-                    ("treatment", "of"), ("application", "of"), ("injection", "of"), ("infusion", "of"))
-_WRAPPERS_AFTER = {"treatment", "administration", "exposure", "use", "injection", "infusion"}
-_KEEP = ("is", "us", "ss", "ys", "as", "os")  # endings of unknown words that are not plurals (pertussis, virus)
+_WRAPPERS_BEFORE = (("treatment", "with"), ("administration", "of"), ("exposure", "to"), ("application", "of"),
+                    ("injection", "of"), ("infusion", "of"))
+# not "treatment" or "use": "cancer treatment" is not "cancer", "drug use" not "drug"
+_WRAPPERS_AFTER = {"administration", "exposure", "injection", "infusion"}
+_KEEP = ("is", "us", "ss", "ys", "os")  # endings of unknown words that are not plurals (pertussis, virus)
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "kappa", "lambda", "sigma", "omega"}
+_ACRONYM_PLURAL = re.compile(r"^([a-z0-9\-]*[A-Z][A-Za-z0-9\-]*[A-Z0-9])s$")  # MMPs, SSRIs, miRNAs
 
 
 @lru_cache(maxsize=200_000)
-def _lemma(word: str) -> str:
-    """The word's lemma, preferring the noun reading ("levels" -> "level", "signaling" stays)."""
+def _fold(word: str) -> str:
+    """One token folded: case, then inflection; acronyms (AIDS, IS) are only lower-cased, their plurals
+    (MMPs) lose the "s"; in a hyphenated word only the last part is inflected (beta-blockers)."""
+    if sum(c.isupper() for c in word) >= 2:
+        plural = _ACRONYM_PLURAL.match(word)
+        return (plural.group(1) if plural else word).lower()
+    word = word.lower()
+    head, _, last = word.rpartition("-")
+    return head + "-" + _lemma(last, ("NOUN",)) if head and last else _lemma(word)
+
+
+def _lemma(word: str, readings: tuple[str, ...] = ("NOUN", "VERB", "ADJ")) -> str:
+    """The lemma of a lower-case word, in the first of `readings` it has ("levels" -> "level", "signaling" stays);
+    after a hyphen only nouns are folded ("ketamine-induced" stays)."""
     if not word.isalpha():
         return word
     lemmas = getAllLemmas(word)
-    for upos in ("NOUN", "VERB", "ADJ"):
+    for upos in readings:
         if upos in lemmas:
             return lemmas[upos][0]
     if lemmas or len(word) < 5 or not word.endswith("s") or word.endswith(_KEEP):
         return word
+    if word.endswith("ases"):  # enzymes: kinases, proteases, synthases
+        return word[:-1]
     return getLemma(word, "NOUN", lemmatize_oov=True)[0]  # unknown plural: "cytokines" -> "cytokine"
 
 
@@ -58,17 +77,19 @@ def _clean(token: str) -> str:
 
 def concept_key(text: str) -> str:
     """The merge key of a role text: "" when nothing but punctuation and determiners is left."""
-    text = unicodedata.normalize("NFKC", text).translate(_DASHES).lower()
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES)
+    text = "".join(c if c.isprintable() else " " for c in text)
     words = [w for w in map(_clean, text.split()) if w]
-    while words and words[0] in _LEADING:
-        words = words[1:]
+    while words and words[0].lower() in _LEADING and not (len(words) > 1 and words[1].lower() in _GREEK):
+        words = words[1:]  # "the receptor", but "A beta" (amyloid beta) stays
+    words = [_fold(w) for w in words]
     for first, second in _WRAPPERS_BEFORE:
         if len(words) > 2 and words[0] == first and words[1] == second:
             words = words[2:]
             break
     if len(words) > 1 and words[-1] in _WRAPPERS_AFTER:
         words = words[:-1]
-    return " ".join(_lemma(w) for w in words)
+    return " ".join(words)
 
 
 def display_name(forms: Counter[str]) -> str:

@@ -161,13 +161,27 @@ def graph_paths(path: str | Path) -> list[Path]:
     raise ValueError(f"unknown graph format {path.name!r}: name the output .graphml, or .csv for a nodes/edges CSV pair")
 
 
+def _flat(value: Any) -> Any:
+    """A value fit for one GraphML attribute or CSV field: text on one line, no control characters."""
+    if isinstance(value, list):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        value = " ".join("".join(c if c.isprintable() else " " for c in value).split())
+    return value
+
+
 def write_graph(graph: nx.MultiDiGraph, path: str | Path) -> list[Path]:
-    """Write GraphML (networkx, Cytoscape, Gephi) or a Neo4j `neo4j-admin database import` CSV pair."""
+    """Write GraphML (networkx, Cytoscape, Gephi) or a Neo4j `neo4j-admin database import` CSV pair.
+
+    Text attributes are written on one line without control characters; `evidence` as JSON text; every
+    edge gets its own GraphML id (Gephi drops edges whose id repeats).
+    """
     paths = graph_paths(path)
     if len(paths) == 1:
-        flat = graph.copy()
-        for _, _, data in flat.edges(data=True):
-            data["evidence"] = json.dumps(data["evidence"], ensure_ascii=False)
+        flat = nx.MultiDiGraph()
+        flat.add_nodes_from((n, {k: _flat(v) for k, v in d.items()}) for n, d in graph.nodes(data=True))
+        for i, (u, v, d) in enumerate(graph.edges(data=True)):
+            flat.add_edge(u, v, key=f"e{i}", **{k: _flat(x) for k, x in d.items()})
         nx.write_graphml(flat, paths[0], named_key_ids=True)
     else:
         _write_neo4j_csv(graph, *paths)
@@ -185,12 +199,11 @@ def _write_neo4j_csv(graph: nx.MultiDiGraph, nodes_path: Path, edges_path: Path)
         out.writerow(("id:ID", *_NODE_FIELDS, ":LABEL"))
         for key, data in graph.nodes(data=True):
             labels = "Concept" + (";" + data["entity"].capitalize() if data["entity"] else "")
-            out.writerow((key, *(data[name.split(":")[0]] for name in _NODE_FIELDS), labels))
+            out.writerow((key, *(_flat(data[name.split(":")[0]]) for name in _NODE_FIELDS), labels))
     with open(edges_path, "w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow((":START_ID", ":END_ID", ":TYPE", *_EDGE_FIELDS))
         for source, target, data in graph.edges(data=True):
-            values = [data[name.split(":")[0]] for name in _EDGE_FIELDS]
-            values[-1] = json.dumps(values[-1], ensure_ascii=False)
+            values = [_flat(data[name.split(":")[0]]) for name in _EDGE_FIELDS]
             values = [str(v).lower() if isinstance(v, bool) else v for v in values]
             out.writerow((source, target, data["relation"].upper(), *values))

@@ -101,7 +101,8 @@ def _plots(t: _Tally) -> list[tuple[str, str]]:
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.8))
     for ax, role, color in zip(axes, ROLES, ("#d62728", "#1f77b4", "#2ca02c")):
         top = t.concepts[role].most_common(12)[::-1]
-        ax.barh([_short(display_name(t.forms[k])) for k, _ in top], [n for _, n in top], color=color)
+        names = [_short(display_name(t.forms[k])).replace("$", r"\$") for k, _ in top]  # "$" is not maths here
+        ax.barh(names, [n for _, n in top], color=color)
         ax.set_title(f"{role}", fontsize=9)
         ax.set_xlabel("abstracts")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -145,12 +146,13 @@ def _relations_table(results: list[Result], link: str | None, top: int) -> str:
 
 
 def _counts_table(t: _Tally) -> str:
+    types = list(TYPES) + sorted(set(t.types) - set(TYPES))  # a model with other types: listed too
     rows = "".join(
-        f"<tr><td>{ty}</td><td>{t.types[ty]}</td>"
+        f"<tr><td>{html.escape(ty)}</td><td>{t.types[ty]}</td>"
         + "".join(f"<td>{t.flags[ty, f]}</td>" for f in ("asserted", "hedged", "negated", "key")) + "</tr>"
-        for ty in TYPES)
+        for ty in types)
     total = ("<tr><th>all</th><th>" + str(sum(t.types.values())) + "</th>"
-             + "".join(f"<th>{sum(t.flags[ty, f] for ty in TYPES)}</th>" for f in ("asserted", "hedged", "negated", "key"))
+             + "".join(f"<th>{sum(t.flags[ty, f] for ty in types)}</th>" for f in ("asserted", "hedged", "negated", "key"))
              + "</tr>")
     return ("<table><tr><th>type</th><th>claims</th><th>asserted</th><th>hedged</th><th>negated</th><th>key</th></tr>"
             f"{rows}{total}</table>")
@@ -178,7 +180,7 @@ def build_report(results: Iterable[Result | RecordError], *, title: str = "claim
             kept.append(replace(item, entities=[], abbreviations=[]))  # what the relations table needs
     claims = sum(tally.types.values())
     with_claims = tally.documents - tally.per_doc[0]
-    entities = ", ".join(f"{n} {label}" for label, n in sorted(tally.entities.items())) or "none"
+    entities = ", ".join(f"{n} {html.escape(label)}" for label, n in sorted(tally.entities.items())) or "none"
     models = ", ".join(html.escape(m or "(unnamed)") for m in tally.models)
     summary = (f"<p><b>{tally.documents}</b> abstracts, <b>{claims}</b> claims "
                f"({claims / max(tally.documents, 1):.2f} per abstract; {with_claims} abstracts with at least one), "
@@ -186,7 +188,8 @@ def build_report(results: Iterable[Result | RecordError], *, title: str = "claim
     figures = "".join(f"<figure><figcaption>{html.escape(c)}</figcaption>{svg}</figure>" for c, svg in _plots(tally))
     errors = ""
     if tally.errors:
-        items = "".join(f"<li>{html.escape(e.file)}:{e.line}: {html.escape(e.error)}</li>" for e in tally.errors)
+        items = "".join(f"<li>{html.escape(':'.join(str(x) for x in (e.file, e.line) if x not in (None, '')))}: "
+                        f"{html.escape(e.error)}</li>" for e in tally.errors)
         errors = f'<h2>Unreadable lines ({len(tally.errors)})</h2><ul class="cx-errors">{items}</ul>'
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>{summary}<h2>Claims</h2>"

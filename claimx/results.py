@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -102,7 +103,7 @@ class Result:
         if not isinstance(obj, Mapping):
             raise ValueError(f"expected a JSON object, got {type(obj).__name__}")
         rid = obj.get("id")
-        if rid is not None and not isinstance(rid, (str, int)):
+        if rid is not None and (isinstance(rid, bool) or not isinstance(rid, (str, int))):
             raise ValueError(f"'id' must be a string, got {type(rid).__name__}")
         for name in ("entities", "abbreviations", "claims"):
             if not isinstance(obj.get(name), list):
@@ -121,7 +122,7 @@ class Result:
             abbreviations=[_build(Abbreviation, a, f"abbreviations[{i}]") for i, a in enumerate(obj["abbreviations"])],
             claims=claims,
             model=str(obj.get("model") or ""),
-            meta=obj.get("meta"),
+            meta=json.loads(meta) if isinstance(meta := obj.get("meta"), str) else meta,  # Parquet holds JSON text
         )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 
@@ -21,6 +21,8 @@ from spacy.displacy.templates import TPL_ENT
 
 from .records import Fields, Record, RecordError
 from .results import Claim, Result
+
+_e = html.escape
 
 __all__ = ["CLAIM_COLORS", "ENTITY_COLORS", "ROLE_COLORS", "render_html", "results_to_show"]
 
@@ -61,21 +63,21 @@ class _Mark:
     html_open: str
     html_close: str
     tag: str = ""  # label badge, written before the close of the first piece
+    lead: str = ""  # badge written after the open of the first piece
     piece: int = 0
 
     def split(self, at: int) -> tuple[_Mark, _Mark]:
-        head = _Mark(self.start, at, self.rank, self.html_open, self.html_close, self.tag, self.piece)
-        return head, _Mark(at, self.end, self.rank, self.html_open, self.html_close, self.tag, self.piece + 1)
+        head = replace(self, end=at)
+        return head, replace(self, start=at, piece=self.piece + 1)
 
 
 def _claim_mark(claim: Claim) -> _Mark:
     flags = [claim.certainty] + (["negated"] if claim.negated else []) + (["key"] if claim.key else [])
     hover = f"{claim.type}, {', '.join(flags)}: {claim.statement}"
-    open_ = (f'<span class="cx-claim" data-type="{claim.type}" data-certainty="{claim.certainty}" '
+    open_ = (f'<span class="cx-claim" data-type="{_e(claim.type)}" data-certainty="{_e(claim.certainty)}" '
              f'data-negated="{str(claim.negated).lower()}" data-key="{str(claim.key).lower()}" '
-             f'title="{html.escape(hover)}" style="background:{CLAIM_COLORS.get(claim.type, "#eee")}">'
-             f'<span class="cx-badge">{claim.type[:4].upper()}</span>')
-    return _Mark(claim.start, claim.end, 0, open_, "</span>")
+             f'title="{_e(hover)}" style="background:{CLAIM_COLORS.get(claim.type, "#eee")}">')
+    return _Mark(claim.start, claim.end, 0, open_, "</span>", lead=f'<span class="cx-badge">{_e(claim.type[:4].upper())}</span>')
 
 
 def _marks(result: Result) -> list[_Mark]:
@@ -84,10 +86,10 @@ def _marks(result: Result) -> list[_Mark]:
         for role in claim.roles:
             color = ROLE_COLORS.get(role.label, "#555")
             marks.append(_Mark(role.start, role.end, 1,
-                               f'<span class="cx-role" data-label="{role.label}" style="border-color:{color}">',
-                               "</span>", f'<sup class="cx-tag" style="color:{color}">{role.label}</sup>'))
+                               f'<span class="cx-role" data-label="{_e(role.label)}" style="border-color:{color}">',
+                               "</span>", f'<sup class="cx-tag" style="color:{color}">{_e(role.label)}</sup>'))
     for ent in result.entities:
-        head, tail = _ENT.format(label=ent.label, text="\0", bg=ENTITY_COLORS.get(ent.label, "#ddd"), kb_link="").split("\0")
+        head, tail = _ENT.format(label=_e(ent.label), text="\0", bg=ENTITY_COLORS.get(ent.label, "#ddd"), kb_link="").split("\0")
         badge = tail.strip().rsplit("</mark>", 1)[0].strip().replace("<span ", '<span class="cx-tag" ', 1)  # after the text
         marks.append(_Mark(ent.start, ent.end, 2, head.strip(), "</mark>", badge))
     n = len(result.text)
@@ -126,7 +128,8 @@ def _nest(text: str, marks: list[_Mark], lo: int, hi: int) -> str:
                 rest.append(tail)
         out.append(html.escape(text[pos:mark.start]))
         close = (mark.tag if mark.piece == 0 else "") + mark.html_close  # the label on the first piece only
-        out.append(mark.html_open + _nest(text, inner, mark.start, mark.end) + close)
+        lead = mark.lead if mark.piece == 0 else ""
+        out.append(mark.html_open + lead + _nest(text, inner, mark.start, mark.end) + close)
         pos, marks = mark.end, sorted(rest, key=lambda m: (m.start, -m.end, m.rank))
     out.append(html.escape(text[pos:hi]))
     return "".join(out)
@@ -139,27 +142,28 @@ def _claims_list(result: Result) -> str:
     for claim in result.claims:
         flags = [claim.certainty] + (["negated"] if claim.negated else []) + (["key claim"] if claim.key else [])
         roles = "".join(
-            f'<span class="cx-chip" data-label="{r.label}" style="border-color:{ROLE_COLORS.get(r.label, "#555")}">'
-            f"<b>{r.label}</b> {html.escape(r.expanded)}</span>" for r in claim.roles)
+            f'<span class="cx-chip" data-label="{_e(r.label)}" style="border-color:{ROLE_COLORS.get(r.label, "#555")}">'
+            f"<b>{_e(r.label)}</b> {_e(r.expanded)}</span>" for r in claim.roles)
         items.append(
-            f'<li data-type="{claim.type}" data-start="{claim.start}" style="background:{CLAIM_COLORS.get(claim.type, "#eee")}">'
-            f'<span class="cx-badge">{claim.type}</span>'
-            + "".join(f'<span class="cx-flag">{f}</span>' for f in flags)
-            + f'<span class="cx-statement">{html.escape(claim.statement)}</span> '
+            f'<li data-type="{_e(claim.type)}" data-start="{claim.start}" style="background:{CLAIM_COLORS.get(claim.type, "#eee")}">'
+            f'<span class="cx-badge">{_e(claim.type)}</span>'
+            + "".join(f'<span class="cx-flag">{_e(f)}</span>' for f in flags)
+            + f'<span class="cx-statement">{_e(claim.statement)}</span> '
             f'<span class="cx-flag" title="model score">{claim.score:.2f}</span>'
             f'<div class="cx-roles">{roles}</div></li>')
     return f'<ol class="cx-claims">{"".join(items)}</ol>'
 
 
-def _article(result: Result) -> str:
-    if not result.text:
-        raise ValueError(f"result {result.id!r} has no text to render; render the Results of an Extractor, "
-                         "or pass text= to Result.from_dict")
+def _article(result: Result, number: int) -> str:
     counts = f"{len(result.claims)} claims · {len(result.entities)} entities · {len(result.abbreviations)} abbreviations"
-    rid = html.escape(str(result.id)) if result.id is not None else "(no id)"
-    return (f'<article class="cx-doc" data-id="{rid}" id="doc-{rid}"><h2>{rid} <small>{counts}</small></h2>'
-            f'<div class="cx-text">{_nest(result.text, _marks(result), 0, len(result.text))}</div>'
-            f"{_claims_list(result)}</article>")
+    rid = _e(str(result.id)) if result.id is not None else "(no id)"
+    if result.text:
+        body = f'<div class="cx-text">{_nest(result.text, _marks(result), 0, len(result.text))}</div>'
+    else:  # read back from a results file: the contract holds no text
+        body = ('<p class="cx-none">document text not available: give the input with <code>claimx show INPUT '
+                "--results</code> to see it marked</p>")
+    return (f'<article class="cx-doc" data-id="{rid}" id="doc-{number}"><h2>{rid} <small>{counts}</small></h2>'
+            f"{body}{_claims_list(result)}</article>")
 
 
 def _legend() -> str:
@@ -176,10 +180,11 @@ def render_html(results: Iterable[Result | RecordError] | Result, *, title: str 
     articles, errors = [], []
     for item in results:
         if isinstance(item, RecordError):
-            errors.append(f"<li>{html.escape(item.file)} line {item.line} (id {html.escape(str(item.id))}): "
-                          f"{html.escape(item.error)}</li>")
+            where = ", ".join(x for x in (item.file, f"line {item.line}" if item.line is not None else "",
+                                          f"id {item.id}" if item.id is not None else "") if x)
+            errors.append(f"<li>{_e(where) + ': ' if where else ''}{_e(item.error)}</li>")
         else:
-            articles.append(_article(item))
+            articles.append(_article(item, len(articles) + 1))
     failed = f'<section class="cx-errors"><h2>Not shown</h2><ul>{"".join(errors)}</ul></section>' if errors else ""
     body = (f'<div class="cx"><style>{_CSS}</style><header><h1>{html.escape(title)}</h1>'
             f"{_legend()}</header>{''.join(articles)}{failed}</div>")
@@ -234,6 +239,18 @@ def results_to_show(
                               "extracted as INPUT", "")
         elif isinstance(item, Result):
             item.text = texts[item.id]
-            yield item
+            bad = _misplaced(item)
+            yield item if bad is None else RecordError(
+                None, item.id, f"the input text of id {item.id!r} is not the text this result was extracted from "
+                f"({bad}); give the same input, with the same --title-field/--text-field, as to claimx extract", "")
         else:
             yield item
+
+
+def _misplaced(result: Result) -> str | None:
+    """The first span of `result` whose `text` is not the slice of `result.text` it points at, described."""
+    spans = [("claim", c) for c in result.claims] + [("role", r) for c in result.claims for r in c.roles]
+    for kind, span in spans + [("entity", e) for e in result.entities]:
+        if result.text[span.start:span.end] != span.text:
+            return f"{kind} {span.start}-{span.end} is {span.text[:40]!r} in the result"
+    return None

@@ -43,7 +43,8 @@ def test_graph_graphml_and_csv(tmp_path):
     assert p.returncode == 0, p.stderr
     assert b"graph of 3 concepts and 3 relations" in p.stderr
     g = nx.read_graphml(tmp_path / "g.graphml", force_multigraph=True)
-    assert g.get_edge_data("ketamine", "synaptic connectivity")["acts_through"]["support"] == 2
+    (edge,) = g.get_edge_data("ketamine", "synaptic connectivity").values()
+    assert (edge["relation"], edge["support"]) == ("acts_through", 2)
     p = claimx("graph", str(claims), "-o", str(tmp_path / "g.csv"))
     assert p.returncode == 0 and (tmp_path / "g.nodes.csv").exists() and (tmp_path / "g.edges.csv").exists()
     p = claimx("graph", str(claims), "-o", str(tmp_path / "g.json"))
@@ -96,3 +97,24 @@ def test_show_runs_the_model_and_chromium_renders_it(tmp_path, browser):
         badges = [m.get("data-label") for m in article.cssselect("mark.entity") if m.xpath("./span[@class='cx-tag']")]
         assert sorted(badges) == sorted(e["label"] for e in record["entities"])  # one labelled mark per entity
     assert browser.screenshot(page, tmp_path / "show.png").stat().st_size > 10_000
+
+
+def test_show_refuses_results_whose_text_differs(tmp_path):
+    claims, inputs = _claims_file(tmp_path)
+    shifted = tmp_path / "shifted.jsonl"
+    shifted.write_text("".join(json.dumps({"id": rid, "title": "A title", "text": TEXT}) + "\n" for rid in ("1", "2")))
+    p = claimx("show", str(shifted), "--results", str(claims), "-o", str(tmp_path / "p.html"))
+    assert p.returncode == 1  # nothing could be shown
+    assert p.stderr.count(b"is not the text this result was extracted from") == 2
+
+
+def test_usage_errors(tmp_path):
+    claims, inputs = _claims_file(tmp_path)
+    for args, message in [
+        (("show", str(inputs), "--results", str(tmp_path / "nope.jsonl")), b"no such file"),
+        (("show", str(inputs), "--limit", "-1"), b"--limit -1"),
+        (("report", str(claims), "--link", "https://x/{id}?q={q}"), b"no other braces"),
+        (("report", str(claims), "--link", "https://x/"), b"needs {id}"),
+    ]:
+        p = claimx(*args)
+        assert p.returncode == 2 and message in p.stderr and b"Traceback" not in p.stderr, (args, p.stderr)

@@ -15,7 +15,7 @@ from claimx.records import RecordError
 from .conftest import at, make_result
 
 A = "Ketamine produces rapid antidepressant effects by restoring synaptic connectivity."
-B = ("Chronic stress (CS) reduces synaptic connections. Ketamine treatment restores synaptic connectivity, "
+B = ("Chronic stress (CS) reduces synaptic connections. Treatment with ketamine restores synaptic connectivity, "
      "which relieves the antidepressant effect.")
 C = "Ketamine did not produce antidepressant effects by restoring synaptic connections in mice."
 
@@ -24,12 +24,12 @@ def _results():
     a = make_result("1", A, [{"sentence": A, "type": "mechanistic", "score": 0.8, "roles": [
         ("AGENT", "Ketamine"), ("EFFECT", "rapid antidepressant effects"), ("MECHANISM", "restoring synaptic connectivity")]}],
         entities=[("Ketamine", "DRUG")])
-    b_sent = "Ketamine treatment restores synaptic connectivity, which relieves the antidepressant effect."
+    b_sent = "Treatment with ketamine restores synaptic connectivity, which relieves the antidepressant effect."
     b = make_result("2", B, [
         {"sentence": "Chronic stress (CS) reduces synaptic connections.", "type": "mechanistic", "certainty": "hedged",
          "roles": [("AGENT", "Chronic stress"), ("EFFECT", "synaptic connections")]},
         {"sentence": b_sent, "type": "mechanistic", "score": 0.95, "roles": [
-            ("AGENT", "Ketamine treatment"), ("MECHANISM", "restores synaptic connectivity"),
+            ("AGENT", "Treatment with ketamine"), ("MECHANISM", "restores synaptic connectivity"),
             ("EFFECT", "the antidepressant effect")]}])
     c = make_result("3", C, [{"sentence": C, "type": "mechanistic", "negated": True, "roles": [
         ("AGENT", "Ketamine"), ("EFFECT", "antidepressant effects"), ("MECHANISM", "restoring synaptic connections")]}])
@@ -37,7 +37,13 @@ def _results():
 
 
 def test_concept_key_folds_case_inflection_determiners_and_wrappers():
-    assert concept_key("Ketamine treatment") == concept_key("ketamine") == "ketamine"
+    assert concept_key("treatment with Ketamine") == concept_key("ketamine") == "ketamine"
+    assert concept_key("cancer treatment") == "cancer treatment" and concept_key("drug use") == "drug use"
+    assert concept_key("kinases") == "kinase" and concept_key("beta-blockers") == "beta-blocker"
+    assert concept_key("ketamine-induced seizures") == "ketamine-induced seizure"
+    assert concept_key("AIDS") == "aids" and concept_key("MMPs") == "mmp" and concept_key("miRNAs") == "mirna"
+    assert concept_key("A beta") == "a beta" and concept_key("arrhythmias") == "arrhythmia"
+    assert concept_key("synaptic\x0bloss\x00") == "synaptic loss"
     assert concept_key("the NMDA receptors") == "nmda receptor"
     assert concept_key("restoring synaptic connections") == concept_key("restores synaptic connection")
     assert concept_key("Cytokines") == "cytokine"  # unknown plural
@@ -68,8 +74,8 @@ def test_edges_count_support_contradiction_and_keep_evidence():
     edge = g["ketamine"]["restore synaptic connectivity"]["acts_through"]
     assert (edge["support"], edge["contradict"], edge["claims"], edge["negated"]) == (2, 0, 2, False)
     assert edge["evidence_ids"] == "1; 2"
-    assert edge["example"].startswith("Ketamine treatment restores")  # best-scoring statement (0.95)
-    start, end = at(B, "Ketamine treatment restores")[0], len(B)
+    assert edge["example"].startswith("Treatment with ketamine restores")  # best-scoring statement (0.95)
+    start, end = at(B, "Treatment with ketamine")[0], len(B)
     assert edge["evidence"][1] == {"id": "2", "start": start, "end": end, "type": "mechanistic",
                                    "certainty": "asserted", "negated": False}
     # abstract 3 states ketamine -> antidepressant effects negated; abstract 2 supports it
@@ -98,7 +104,7 @@ def test_graphml_loads_back_in_networkx(tmp_path):
     assert write_graph(build_graph(_results()), path) == [path]
     h = nx.read_graphml(path, force_multigraph=True)
     assert h.number_of_nodes() == 7 and h.number_of_edges() == 8
-    data = h.get_edge_data("ketamine", "restore synaptic connectivity")["acts_through"]
+    (data,) = h.get_edge_data("ketamine", "restore synaptic connectivity").values()
     assert data["support"] == 2 and data["relation"] == "acts_through"
     assert [e["id"] for e in json.loads(data["evidence"])] == ["1", "2"]
     assert h.nodes["ketamine"]["abstracts"] == 3
@@ -121,3 +127,21 @@ def test_csv_pair_has_neo4j_import_headers(tmp_path):
 def test_unknown_graph_format_is_refused():
     with pytest.raises(ValueError, match=r"\.graphml"):
         graph_paths("g.json")
+
+
+def test_graphml_edge_ids_are_unique_and_text_is_one_line(tmp_path):
+    """Gephi drops an edge whose id repeats; Neo4j's importer refuses multi-line fields by default."""
+    from lxml import etree
+
+    text = 'Drug "X" reduces\npain.\x0b'
+    odd = make_result("5", text, [{"sentence": text, "type": "causal", "roles": [("AGENT", 'Drug "X"'), ("EFFECT", "pain")]}])
+    g = build_graph(_results() + [odd])
+    path = tmp_path / "g.graphml"
+    write_graph(g, path)
+    ids = etree.parse(str(path)).xpath("//*[local-name()='edge']/@id")
+    assert len(ids) == g.number_of_edges() == len(set(ids))
+    nodes, edges = write_graph(g, tmp_path / "g.csv")
+    rows = list(csv.DictReader(edges.open(encoding="utf-8", newline="")))
+    row = next(r for r in rows if r[":START_ID"] == "drug x")
+    assert row["example"] == 'Drug "X" reduces pain.'
+    assert len(edges.read_text(encoding="utf-8").splitlines()) == g.number_of_edges() + 1  # one line per edge

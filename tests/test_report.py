@@ -69,3 +69,24 @@ def test_link_template_applies_to_every_id():
 def test_report_of_no_claims_still_renders():
     doc = lxml.html.fromstring(build_report([make_result("1", "Nothing.", [])]))
     assert "No mechanistic relations." in doc.text_content()
+
+
+def test_chromium_renders_the_report(browser, tmp_path):
+    page = tmp_path / "report.html"
+    page.write_text(build_report(_results(), title="T"), encoding="utf-8")
+    doc = browser.dom(page)
+    assert len(doc.xpath("//figure//*[local-name()='svg']")) == 3  # the plots are in the page itself
+    bars = doc.xpath("//figure[1]//*[local-name()='svg']//*[local-name()='path' or local-name()='rect']")
+    assert bars
+    assert _table(doc, "table.cx-rel")[1][:3] == ["Ketamine", "affects", "depression"]
+    assert browser.screenshot(page, tmp_path / "report.png").stat().st_size > 10_000
+
+
+def test_odd_names_and_types_do_not_break_the_report():
+    text = "Costs of $5 to $10 raise other-type risk."
+    odd = make_result("7", text, [{"sentence": text, "type": "speculative", "roles": [
+        ("AGENT", "Costs of $5 to $10"), ("EFFECT", "risk")]}], entities=[("risk", "<b>X</b>")])
+    doc = lxml.html.fromstring(build_report(_results() + [odd]))
+    counts = _table(doc, "table:not(.cx-rel)")
+    assert counts[5] == ["speculative", "1", "1", "0", "0", "0"] and counts[-1][1] == "5"
+    assert "1 <b>X</b>" in doc.cssselect("p")[0].text_content()  # escaped, shown as text

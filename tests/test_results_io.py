@@ -46,6 +46,8 @@ def test_broken_lines_are_reported_line_by_line_and_the_rest_is_read(tmp_path):
     assert "missing or non-list field 'claims'" in errors[1].error
     assert "claims[0].roles[0].start must be int, got str" in errors[2].error
     assert "expected a JSON object, got list" in errors[3].error
+    assert "'id' must be a string, got bool" in str(pytest.raises(ValueError, claimx.Result.from_dict,
+                                                                   {**_result().to_dict(), "id": True}).value)
     assert all(e.file == str(path) and "claimx extract" in e.error for e in errors)
 
 
@@ -57,6 +59,8 @@ def test_gzip_parquet_and_folders(tmp_path):
                                           {**rows[0], "id": "ray", "error": "boom", "file": "x.jsonl", "line": 7}]),
                    tmp_path / "b.parquet")
     (tmp_path / "a.errors.jsonl").write_text('{"line": 1}\n')  # an error report is not read as results
+    (tmp_path / "b.parquet.parts").mkdir()  # a Parquet run's checkpoints are not read twice
+    pq.write_table(pa.Table.from_pylist(rows[:1]), tmp_path / "b.parquet.parts" / "part-00000.parquet")
     items = list(read_results(tmp_path))
     assert [i.id for i in items] == ["0", "1", "2", "ray"]
     assert isinstance(items[3], RecordError) and (items[3].error, items[3].line, items[3].file) == ("boom", 7, "x.jsonl")

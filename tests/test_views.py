@@ -78,20 +78,36 @@ def test_render_marks_claims_roles_and_entities():
     _check_dom(lxml.html.fromstring(page), result)
 
 
-def test_page_is_self_contained_and_escapes_text():
-    result = make_result("<x>", "A & B <script>alert(1)</script> cause C.", [
-        {"sentence": "A & B <script>alert(1)</script> cause C.", "type": "causal", "roles": [("AGENT", "A & B")]}])
+def test_page_is_self_contained_and_escapes_everything():
+    evil = '"><img src=x onerror=alert(1)>'
+    text = "A & B <script>alert(1)</script> cause C."
+    result = make_result("<x>", text, [{"sentence": text, "type": evil, "certainty": evil, "roles": [(evil, "A & B")]}],
+                         entities=[("C", evil)])
     page = render_html([result])
-    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page and "<img" not in page
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)  # no network fetches
-    assert 'data-id="&lt;x&gt;"' in page
+    doc = lxml.html.fromstring(page)
+    assert doc.cssselect("article")[0].get("data-id") == "<x>"
+    assert doc.cssselect("span.cx-claim")[0].get("data-type") == evil
+    assert [m.get("data-label") for m in doc.cssselect("mark.entity")] == [evil]
+
+
+def test_a_claim_cut_by_another_keeps_one_badge():
+    text = "Alpha beta gamma. Delta."
+    result = make_result("1", text, [{"sentence": "Alpha beta gamma.", "type": "causal"},
+                                      {"sentence": "gamma. Delta.", "type": "mechanistic"}])  # overlapping claims
+    doc = lxml.html.fromstring(render_html([result]))
+    assert [b.text for b in doc.cssselect("div.cx-text .cx-badge")] == ["CAUS", "MECH"]
+    assert _plain(doc.cssselect("div.cx-text")[0]) == text
 
 
 def test_errors_are_listed_and_the_rest_renders():
     page = render_html([RecordError(3, "b", "not valid JSON", "in.jsonl"), _result()])
     doc = lxml.html.fromstring(page)
     assert len(doc.cssselect("article.cx-doc")) == 1
-    assert "in.jsonl line 3 (id b): not valid JSON" in doc.cssselect("section.cx-errors")[0].text_content()
+    assert "in.jsonl, line 3, id b: not valid JSON" in doc.cssselect("section.cx-errors")[0].text_content()
+    page = render_html([RecordError(None, None, "no input record has id '9'", "")])
+    assert "<li>: no input" not in page and "None" not in page
 
 
 def test_notebook_repr_is_a_fragment():
@@ -100,12 +116,16 @@ def test_notebook_repr_is_a_fragment():
     assert fragment.count('class="cx-claim"') == 3
 
 
-def test_result_without_text_is_refused_with_the_fix():
-    import pytest
+def test_result_read_back_without_text_shows_its_claims():
+    bare = claimx.Result.from_dict(_result().to_dict())  # what read_results gives: no document text
+    doc = lxml.html.fromstring(bare._repr_html_())
+    assert "document text not available" in doc.text_content()
+    assert len(doc.cssselect("ol.cx-claims > li")) == 3 and not doc.cssselect("div.cx-text")
 
-    bare = claimx.Result.from_dict(_result().to_dict())
-    with pytest.raises(ValueError, match="has no text to render"):
-        render_html([bare])
+
+def test_repeated_ids_get_distinct_anchors():
+    doc = lxml.html.fromstring(render_html([_result(), _result()]))
+    assert [a.get("id") for a in doc.cssselect("article")] == ["doc-1", "doc-2"]
 
 
 def test_chromium_builds_the_same_dom(browser, tmp_path):

@@ -32,7 +32,9 @@ def result_files(paths: Iterable[str | Path]) -> list[Path]:
     for spec in paths:
         path = Path(spec)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and _is_results(p))
+            # Parquet part files (X.parquet.parts/) are a run's checkpoints, not results of their own
+            found = sorted(p for p in path.rglob("*") if p.is_file() and _is_results(p)
+                           and not any(d.name.endswith(".parts") for d in p.relative_to(path).parents))
             if not found:
                 raise ResultsError(f"{path} holds no .jsonl, .jsonl.gz or .parquet results; {_FIX}")
             files += found
