@@ -222,6 +222,8 @@ def show(
         if isinstance(item, RecordError):
             typer.echo(json.dumps(item.to_dict(), ensure_ascii=False), err=True)
     _write_text(output, render_html(items, title=title))
+    if not items:
+        raise _fail("nothing to show: no records in the input" + (" or the results" if results else ""), 1)
     if all(isinstance(item, RecordError) for item in items):
         raise _fail("nothing to show: every record failed (see the lines above)", 1)
 
@@ -235,15 +237,15 @@ def report(
     top: int = typer.Option(25, "--top", help="Rows in the table of mechanistic relations."),
 ) -> None:
     """A corpus report: claim counts, plots, top agents/mechanisms/effects, most supported mechanistic relations."""
-    from .report import build_report
+    from .report import build_report, check_link
 
     if link is not None:
         try:
-            ok = "{id}" in link and link.format(id="x") is not None
-        except (KeyError, ValueError, IndexError):
-            ok = False
-        if not ok:
-            raise _fail("--link needs {id} where the source id goes and no other braces, e.g. https://example.org/doc/{id}")
+            check_link(link)
+        except ValueError as e:
+            raise _fail(f"--link: {e}") from None
+    if top < 0:
+        raise _fail(f"--top {top}: give a number of rows")
     results = _Results(claims)
     page = build_report(results, title=title, link=link, top=top)
     results.check()

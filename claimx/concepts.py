@@ -1,16 +1,17 @@
 """Concept keys: fold a role's text to the form under which the same concept is merged across abstracts.
 
-    concept_key("treatment with Ketamine")      -> "ketamine"
+    concept_key("Ketamine treatment", "AGENT")  -> "ketamine"
     concept_key("the NMDA receptors")           -> "nmda receptor"
     concept_key("restoring synaptic connections") == concept_key("restores synaptic connection")
 
-Start from the role's `expanded` text (abbreviations defined in its abstract spelled out); then Unicode
-compatibility forms, case, dashes and quotes, surrounding punctuation, leading determiners, exposure
-wrappers ("treatment with X", "X administration"; not a trailing "treatment", "use" or "therapy": "cancer
-treatment" is not "cancer") and inflection (lemminflect's lexicon: "receptors" -> "receptor", "mice" ->
-"mouse", "restoring" -> "restore"; unknown plurals: "cytokines", "kinases", "beta-blockers"; acronyms are
-kept: "AIDS" is not "aid", "MMPs" is "mmp") are folded. Synonyms that share no words ("acetaminophen" / "paracetamol") are not merged: that needs an
-ontology linker, which claimx does not ship.
+Start from the role's `expanded` text (abbreviations defined in its abstract spelled out); then fold
+Unicode compatibility forms, case, dashes and quotes, surrounding punctuation, leading determiners,
+exposure wrappers ("treatment with X", "X administration"; for an AGENT also "X treatment", "use of X"
+and "X use", which name other things elsewhere: "cocaine use" as an EFFECT is not cocaine) and
+inflection (lemminflect's lexicon: "receptors" -> "receptor", "mice" -> "mouse", "restoring" ->
+"restore"; unknown plurals: "cytokines", "kinases", "beta-blockers"; acronyms are kept: "AIDS" is not
+"aid", "MMPs" is "mmp"). Synonyms that share no words ("acetaminophen" / "paracetamol") are not
+merged: that needs an ontology linker, which claimx does not ship.
 """
 
 from __future__ import annotations
@@ -29,23 +30,27 @@ _EDGE = ".,;:!?\"'*"
 _LEADING = {"a", "an", "the", "this", "these", "that", "those", "its", "their", "his", "her", "our", "such"}
 _WRAPPERS_BEFORE = (("treatment", "with"), ("administration", "of"), ("exposure", "to"), ("application", "of"),
                     ("injection", "of"), ("infusion", "of"))
-# not "treatment" or "use": "cancer treatment" is not "cancer", "drug use" not "drug"
 _WRAPPERS_AFTER = {"administration", "exposure", "injection", "infusion"}
+# only for what acts (AGENT): "lithium treatment" is lithium, but "cancer treatment" or "cocaine use" as an
+# EFFECT are not cancer or cocaine
+_AGENT_BEFORE = (("use", "of"),)
+_AGENT_AFTER = {"treatment", "use"}  # not "therapy": "gene therapy" is not "gene"
 _KEEP = ("is", "us", "ss", "ys", "os")  # endings of unknown words that are not plurals (pertussis, virus)
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "kappa", "lambda", "sigma", "omega"}
-_ACRONYM_PLURAL = re.compile(r"^([a-z0-9\-]*[A-Z][A-Za-z0-9\-]*[A-Z0-9])s$")  # MMPs, SSRIs, miRNAs
+_ACRONYM_PLURAL = re.compile(r".*[A-Z0-9]s$")  # MMPs, SSRIs, miRNAs (not AIDS)
 
 
 @lru_cache(maxsize=200_000)
 def _fold(word: str) -> str:
-    """One token folded: case, then inflection; acronyms (AIDS, IS) are only lower-cased, their plurals
-    (MMPs) lose the "s"; in a hyphenated word only the last part is inflected (beta-blockers)."""
-    if sum(c.isupper() for c in word) >= 2:
-        plural = _ACRONYM_PLURAL.match(word)
-        return (plural.group(1) if plural else word).lower()
-    word = word.lower()
+    """One token folded: case, then inflection of its last hyphen part ("beta-blockers", "ACE-inhibitors");
+    an acronym part (AIDS, IS) is only lower-cased and loses a plural "s" (MMPs, miRNAs, GTPases)."""
     head, _, last = word.rpartition("-")
-    return head + "-" + _lemma(last, ("NOUN",)) if head and last else _lemma(word)
+    head = head.lower() + "-" if head else ""
+    if sum(c.isupper() for c in last) >= 2:
+        if last.endswith("ases") or _ACRONYM_PLURAL.match(last):
+            last = last[:-1]
+        return head + last.lower()
+    return head + _lemma(last.lower(), ("NOUN",) if head else ("NOUN", "VERB", "ADJ"))
 
 
 def _lemma(word: str, readings: tuple[str, ...] = ("NOUN", "VERB", "ADJ")) -> str:
@@ -75,19 +80,21 @@ def _clean(token: str) -> str:
     return token.strip(_EDGE)
 
 
-def concept_key(text: str) -> str:
-    """The merge key of a role text: "" when nothing but punctuation and determiners is left."""
+def concept_key(text: str, role: str | None = None) -> str:
+    """The merge key of a role text (`role`: its label, AGENT / MECHANISM / EFFECT, when known); "" when
+    nothing but punctuation and determiners is left."""
     text = unicodedata.normalize("NFKC", text).translate(_DASHES)
     text = "".join(c if c.isprintable() else " " for c in text)
     words = [w for w in map(_clean, text.split()) if w]
-    while words and words[0].lower() in _LEADING and not (len(words) > 1 and words[1].lower() in _GREEK):
+    while words and words[0].lower() in _LEADING and not (words[0] == "A" and len(words) > 1 and words[1].lower() in _GREEK):
         words = words[1:]  # "the receptor", but "A beta" (amyloid beta) stays
     words = [_fold(w) for w in words]
-    for first, second in _WRAPPERS_BEFORE:
+    agent = role == "AGENT"
+    for first, second in _WRAPPERS_BEFORE + (_AGENT_BEFORE if agent else ()):
         if len(words) > 2 and words[0] == first and words[1] == second:
             words = words[2:]
             break
-    if len(words) > 1 and words[-1] in _WRAPPERS_AFTER:
+    if len(words) > 1 and words[-1] in (_WRAPPERS_AFTER | _AGENT_AFTER if agent else _WRAPPERS_AFTER):
         words = words[:-1]
     return " ".join(words)
 

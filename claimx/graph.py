@@ -80,7 +80,7 @@ def build_graph(results: Iterable[Result | RecordError | dict[str, Any]], *, min
         for claim in result.claims:
             keys: dict[str, list[str]] = defaultdict(list)
             for role in claim.roles:
-                key = concept_key(role.expanded)
+                key = concept_key(role.expanded, role.label)
                 if not key:
                     continue
                 node = nodes[key]

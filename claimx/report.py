@@ -16,13 +16,15 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from string import Formatter
+from urllib.parse import quote
 
 from .concepts import concept_key, display_name
 from .graph import build_graph
 from .records import RecordError
 from .results import Result
 
-__all__ = ["PUBMED_LINK", "build_report"]
+__all__ = ["PUBMED_LINK", "build_report", "check_link"]
 
 #: link for ids that look like PMIDs; --link overrides it for every id
 PUBMED_LINK = "https://pubmed.ncbi.nlm.nih.gov/{id}/"
@@ -54,7 +56,7 @@ class _Tally:
                              ("negated", claim.negated), ("key", claim.key)):
                 self.flags[claim.type, flag] += on
             for role in claim.roles:
-                key = concept_key(role.expanded)
+                key = concept_key(role.expanded, role.label)
                 if not key:
                     continue
                 self.forms.setdefault(key, Counter())[role.expanded] += 1
@@ -116,12 +118,23 @@ def _short(text: str, most: int = 40) -> str:
     return text if len(text) <= most else text[: most - 1] + "…"
 
 
+def check_link(template: str) -> None:
+    """Raise ValueError unless `template` holds `{id}` and no other replacement field."""
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in Formatter().parse(template) if name is not None]
+    except ValueError:
+        fields = []
+    if not fields or any(f != ("id", "", None) for f in fields):
+        raise ValueError(f"link template {template!r} needs {{id}} where the source id goes and no other braces, "
+                         "e.g. https://example.org/doc/{id}")
+
+
 def _link(rid: str, link: str | None) -> str:
     template = link or (PUBMED_LINK if rid.isdigit() else None)
     label = html.escape(rid)
     if template is None:
         return label
-    return f'<a href="{html.escape(template.format(id=rid))}">{label}</a>'
+    return f'<a href="{html.escape(template.format(id=quote(rid, safe="")))}">{label}</a>'
 
 
 def _mechanistic(results: Iterable[Result]) -> Iterator[Result]:
@@ -168,9 +181,13 @@ def build_report(results: Iterable[Result | RecordError], *, title: str = "claim
                  link: str | None = None, top: int = 25) -> str:
     """The report page for `results` (RecordErrors are listed, the rest still reported).
 
-    `link`: a URL template with `{id}` for every source id (default: PubMed for ids made of digits).
-    `top`: rows in the table of mechanistic relations.
+    `link`: a URL template with `{id}` for every source id (default: PubMed for ids made of digits); the id
+    is URL-encoded. `top`: rows in the table of mechanistic relations.
     """
+    if link is not None:
+        check_link(link)
+    if top < 0:
+        raise ValueError(f"top={top}: give a number of rows")
     tally, kept = _Tally(), []
     for item in results:
         if isinstance(item, RecordError):
@@ -188,8 +205,9 @@ def build_report(results: Iterable[Result | RecordError], *, title: str = "claim
     figures = "".join(f"<figure><figcaption>{html.escape(c)}</figcaption>{svg}</figure>" for c, svg in _plots(tally))
     errors = ""
     if tally.errors:
-        items = "".join(f"<li>{html.escape(':'.join(str(x) for x in (e.file, e.line) if x not in (None, '')))}: "
-                        f"{html.escape(e.error)}</li>" for e in tally.errors)
+        where = [":".join(str(x) for x in (e.file, e.line) if x not in (None, "")) for e in tally.errors]
+        items = "".join(f"<li>{html.escape(w + ': ' if w else '')}{html.escape(e.error)}</li>"
+                        for w, e in zip(where, tally.errors))
         errors = f'<h2>Unreadable lines ({len(tally.errors)})</h2><ul class="cx-errors">{items}</ul>'
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
             f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>{summary}<h2>Claims</h2>"

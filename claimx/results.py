@@ -122,8 +122,20 @@ class Result:
             abbreviations=[_build(Abbreviation, a, f"abbreviations[{i}]") for i, a in enumerate(obj["abbreviations"])],
             claims=claims,
             model=str(obj.get("model") or ""),
-            meta=json.loads(meta) if isinstance(meta := obj.get("meta"), str) else meta,  # Parquet holds JSON text
+            meta=_meta(obj.get("meta")),
         )
+
+
+def _meta(value: Any) -> dict[str, Any] | None:
+    """`meta`: an object, null, or (from Parquet) an object as JSON text."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise ValueError("'meta' is text but not a JSON object") from None
+    if value is not None and not isinstance(value, Mapping):
+        raise ValueError(f"'meta' must be an object, got {type(value).__name__}")
+    return value
 
 
 # field annotation (a string under `from __future__ import annotations`) -> accepted JSON value types

@@ -77,12 +77,12 @@ def main() -> None:
     for step, seconds, what in rows:
         print(f"{step:<26} {seconds:>8.1f}  {what}")
 
-    mentions = [(res.id, r.expanded) for res in results for c in res.claims for r in c.roles]
+    mentions = [(res.id, r.expanded, r.label) for res in results for c in res.claims for r in c.roles]
     by_key: dict[str, set[str]] = {}
     by_lower: dict[str, set[str]] = {}
     forms: dict[str, set[str]] = {}
-    for doc, text in mentions:
-        key = concept_key(text)
+    for doc, text, label in mentions:
+        key = concept_key(text, label)
         if key:
             by_key.setdefault(key, set()).add(doc)
             forms.setdefault(key, set()).add(text.lower())

@@ -115,6 +115,7 @@ def test_usage_errors(tmp_path):
         (("show", str(inputs), "--limit", "-1"), b"--limit -1"),
         (("report", str(claims), "--link", "https://x/{id}?q={q}"), b"no other braces"),
         (("report", str(claims), "--link", "https://x/"), b"needs {id}"),
+        (("report", str(claims), "--top", "-3"), b"--top -3"),
     ]:
         p = claimx(*args)
         assert p.returncode == 2 and message in p.stderr and b"Traceback" not in p.stderr, (args, p.stderr)

@@ -38,8 +38,13 @@ def _results():
 
 def test_concept_key_folds_case_inflection_determiners_and_wrappers():
     assert concept_key("treatment with Ketamine") == concept_key("ketamine") == "ketamine"
-    assert concept_key("cancer treatment") == "cancer treatment" and concept_key("drug use") == "drug use"
+    # for what acts, "X treatment" / "use of X" is X; as an effect "cancer treatment" or "cocaine use" is not
+    assert concept_key("Ketamine treatment", "AGENT") == concept_key("use of ketamine", "AGENT") == "ketamine"
+    assert concept_key("cancer treatment", "EFFECT") == "cancer treatment" and concept_key("drug use") == "drug use"
+    assert concept_key("gene therapy", "AGENT") == "gene therapy"
     assert concept_key("kinases") == "kinase" and concept_key("beta-blockers") == "beta-blocker"
+    assert concept_key("Rho GTPases") == "rho gtpase" and concept_key("ACE-inhibitors") == "ace-inhibitor"
+    assert concept_key("the beta cells") == "beta cell" and concept_key("a beta blocker") == "beta blocker"
     assert concept_key("ketamine-induced seizures") == "ketamine-induced seizure"
     assert concept_key("AIDS") == "aids" and concept_key("MMPs") == "mmp" and concept_key("miRNAs") == "mirna"
     assert concept_key("A beta") == "a beta" and concept_key("arrhythmias") == "arrhythmia"

@@ -61,9 +61,18 @@ def test_report_counts_plots_relations_and_errors():
     assert "claims.jsonl:5: not valid JSON" in doc.cssselect("ul.cx-errors")[0].text_content()
 
 
-def test_link_template_applies_to_every_id():
+def test_link_template_applies_to_every_id_url_encoded():
+    import pytest
+
     doc = lxml.html.fromstring(build_report(_results(), link="https://example.org/{id}"))
     assert "https://example.org/doc-b" in {a.get("href") for a in doc.cssselect("table.cx-rel a")}
+    evil = [make_result("javascript:alert(1) #x", B, [{"sentence": B, "type": "mechanistic", "roles": [
+        ("AGENT", "Ketamine"), ("EFFECT", "depression")]}])]
+    doc = lxml.html.fromstring(build_report(evil, link="{id}"))
+    assert [a.get("href") for a in doc.cssselect("table.cx-rel a")] == ["javascript%3Aalert%281%29%20%23x"]
+    for bad in ("https://x/{id}/{id.upper}", "https://x/{{id}}", "https://x/{id[0]}", "https://x/{id!r}", "x/{"):
+        with pytest.raises(ValueError, match="needs {id}"):
+            build_report(_results(), link=bad)
 
 
 def test_report_of_no_claims_still_renders():

@@ -46,8 +46,11 @@ def test_broken_lines_are_reported_line_by_line_and_the_rest_is_read(tmp_path):
     assert "missing or non-list field 'claims'" in errors[1].error
     assert "claims[0].roles[0].start must be int, got str" in errors[2].error
     assert "expected a JSON object, got list" in errors[3].error
-    assert "'id' must be a string, got bool" in str(pytest.raises(ValueError, claimx.Result.from_dict,
-                                                                   {**_result().to_dict(), "id": True}).value)
+    for bad, message in [({"id": True}, "'id' must be a string, got bool"), ({"meta": "5"}, "'meta' must be an object"),
+                         ({"meta": "{x"}, "'meta' is text but not a JSON object")]:
+        with pytest.raises(ValueError, match=message):
+            claimx.Result.from_dict({**_result().to_dict(), **bad})
+    assert claimx.Result.from_dict({**_result().to_dict(), "meta": '{"year": 2020}'}).meta == {"year": 2020}
     assert all(e.file == str(path) and "claimx extract" in e.error for e in errors)
 
 
