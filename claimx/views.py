@@ -12,6 +12,7 @@ once). Claim sentences are tinted by type, with the statement on hover; roles ar
 from __future__ import annotations
 
 import html
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import islice
@@ -52,6 +53,7 @@ _CSS = """
 .cx .cx-chip{font-size:.85em;border-bottom:3px solid;margin-right:.6em}
 .cx .cx-chip b{font-size:.7em}
 .cx .cx-none{color:#777;font-style:italic}
+.cx .cx-index{font-size:.85em;margin-top:.3em}.cx .cx-index ol{max-height:40vh;overflow:auto;margin:.3em 0}
 """
 
 
@@ -177,7 +179,7 @@ def render_html(results: Iterable[Result | RecordError] | Result, *, title: str 
     """An HTML view of `results` (RecordErrors listed at the end); a full page, or a fragment with `page=False`."""
     if isinstance(results, Result):
         results = [results]
-    articles, errors = [], []
+    articles, index, errors = [], [], []
     for item in results:
         if isinstance(item, RecordError):
             where = ", ".join(x for x in (item.file, f"line {item.line}" if item.line is not None else "",
@@ -185,9 +187,14 @@ def render_html(results: Iterable[Result | RecordError] | Result, *, title: str 
             errors.append(f"<li>{_e(where) + ': ' if where else ''}{_e(item.error)}</li>")
         else:
             articles.append(_article(item, len(articles) + 1))
+            types = Counter(c.type for c in item.claims)
+            index.append(f'<li><a href="#doc-{len(articles)}">{_e(str(item.id))}</a> '
+                         + (", ".join(f"{n} {_e(t)}" for t, n in types.most_common()) or "no claims") + "</li>")
     failed = f'<section class="cx-errors"><h2>Not shown</h2><ul>{"".join(errors)}</ul></section>' if errors else ""
+    nav = (f'<details class="cx-index"><summary>{len(articles)} abstracts</summary><ol>{"".join(index)}</ol></details>'
+           if len(articles) > 1 else "")
     body = (f'<div class="cx"><style>{_CSS}</style><header><h1>{html.escape(title)}</h1>'
-            f"{_legend()}</header>{''.join(articles)}{failed}</div>")
+            f"{_legend()}{nav}</header>{''.join(articles)}{failed}</div>")
     if not page:
         return body
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'

@@ -123,9 +123,12 @@ def test_result_read_back_without_text_shows_its_claims():
     assert len(doc.cssselect("ol.cx-claims > li")) == 3 and not doc.cssselect("div.cx-text")
 
 
-def test_repeated_ids_get_distinct_anchors():
+def test_repeated_ids_get_distinct_anchors_and_an_index():
     doc = lxml.html.fromstring(render_html([_result(), _result()]))
     assert [a.get("id") for a in doc.cssselect("article")] == ["doc-1", "doc-2"]
+    index = doc.cssselect("details.cx-index li")
+    assert [li.text_content() for li in index] == ["doc-1 2 mechanistic, 1 causal"] * 2
+    assert [a.get("href") for a in doc.cssselect("details.cx-index a")] == ["#doc-1", "#doc-2"]
 
 
 def test_chromium_builds_the_same_dom(browser, tmp_path):
