@@ -25,7 +25,8 @@ from lemminflect import getAllLemmas, getLemma
 
 __all__ = ["concept_key", "display_name"]
 
-_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"} | {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"}
+                        | {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 _EDGE = ".,;:!?\"'*"
 _LEADING = {"a", "an", "the", "this", "these", "that", "those", "its", "their", "his", "her", "our", "such"}
 _WRAPPERS_BEFORE = (("treatment", "with"), ("administration", "of"), ("exposure", "to"), ("application", "of"),

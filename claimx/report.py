@@ -172,7 +172,8 @@ def _counts_table(t: _Tally) -> str:
 
 
 _CSS = """body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;max-width:70em;margin:1em auto;color:#222}
-table{border-collapse:collapse;margin:.5em 0 1.2em}td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top;font-size:.9em}
+table{border-collapse:collapse;margin:.5em 0 1.2em}
+td,th{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top;font-size:.9em}
 th{background:#f4f4f4}.cx-rel td:nth-child(7){max-width:30em}figure{margin:1em 0}figcaption{font-weight:bold;margin-bottom:.3em}
 .cx-errors li{font-family:monospace;font-size:.85em}"""
 

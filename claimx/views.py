@@ -79,7 +79,8 @@ def _claim_mark(claim: Claim) -> _Mark:
     open_ = (f'<span class="cx-claim" data-type="{_e(claim.type)}" data-certainty="{_e(claim.certainty)}" '
              f'data-negated="{str(claim.negated).lower()}" data-key="{str(claim.key).lower()}" '
              f'title="{_e(hover)}" style="background:{CLAIM_COLORS.get(claim.type, "#eee")}">')
-    return _Mark(claim.start, claim.end, 0, open_, "</span>", lead=f'<span class="cx-badge">{_e(claim.type[:4].upper())}</span>')
+    badge = f'<span class="cx-badge">{_e(claim.type[:4].upper())}</span>'
+    return _Mark(claim.start, claim.end, 0, open_, "</span>", lead=badge)
 
 
 def _marks(result: Result) -> list[_Mark]:
@@ -91,7 +92,8 @@ def _marks(result: Result) -> list[_Mark]:
                                f'<span class="cx-role" data-label="{_e(role.label)}" style="border-color:{color}">',
                                "</span>", f'<sup class="cx-tag" style="color:{color}">{_e(role.label)}</sup>'))
     for ent in result.entities:
-        head, tail = _ENT.format(label=_e(ent.label), text="\0", bg=ENTITY_COLORS.get(ent.label, "#ddd"), kb_link="").split("\0")
+        bg = ENTITY_COLORS.get(ent.label, "#ddd")
+        head, tail = _ENT.format(label=_e(ent.label), text="\0", bg=bg, kb_link="").split("\0")
         badge = tail.strip().rsplit("</mark>", 1)[0].strip().replace("<span ", '<span class="cx-tag" ', 1)  # after the text
         marks.append(_Mark(ent.start, ent.end, 2, head.strip(), "</mark>", badge))
     n = len(result.text)
@@ -147,7 +149,8 @@ def _claims_list(result: Result) -> str:
             f'<span class="cx-chip" data-label="{_e(r.label)}" style="border-color:{ROLE_COLORS.get(r.label, "#555")}">'
             f"<b>{_e(r.label)}</b> {_e(r.expanded)}</span>" for r in claim.roles)
         items.append(
-            f'<li data-type="{_e(claim.type)}" data-start="{claim.start}" style="background:{CLAIM_COLORS.get(claim.type, "#eee")}">'
+            f'<li data-type="{_e(claim.type)}" data-start="{claim.start}" '
+            f'style="background:{CLAIM_COLORS.get(claim.type, "#eee")}">'
             f'<span class="cx-badge">{_e(claim.type)}</span>'
             + "".join(f'<span class="cx-flag">{_e(f)}</span>' for f in flags)
             + f'<span class="cx-statement">{_e(claim.statement)}</span> '
