@@ -145,6 +145,13 @@ def _extract_ray(inputs: list[str], out_dir: Path, fmt: str, model: Path | None,
 _RESULTS = typer.Argument(..., metavar="CLAIMS...", help="Output of claimx extract: .jsonl(.gz) or .parquet files, or folders of them.")
 
 
+def _echo_error(error) -> None:
+    """One error-report line (a RecordError as JSON) on stderr."""
+    import json
+
+    typer.echo(json.dumps(error.to_dict(), ensure_ascii=False), err=True)
+
+
 class _Results:
     """The results of `paths`, streamed once; each unreadable line is printed to stderr as an error-report line."""
 
@@ -158,14 +165,12 @@ class _Results:
         self.paths, self.read = paths, 0
 
     def __iter__(self):
-        import json
-
         from .io.results import read_results
         from .records import RecordError
 
         for item in read_results(self.paths):
             if isinstance(item, RecordError):
-                typer.echo(json.dumps(item.to_dict(), ensure_ascii=False), err=True)
+                _echo_error(item)
             else:
                 self.read += 1
             yield item
@@ -201,8 +206,6 @@ def show(
     input_format: Optional[str] = typer.Option(None, "--input-format", help="jsonl, xml or txt, when the file name does not tell."),
 ) -> None:
     """An HTML page of abstracts with their entities, claims and roles marked (self-contained)."""
-    import json
-
     from .records import RecordError
     from .views import render_html, results_to_show
 
@@ -220,7 +223,7 @@ def show(
         raise _fail(str(e)) from None
     for item in items:
         if isinstance(item, RecordError):
-            typer.echo(json.dumps(item.to_dict(), ensure_ascii=False), err=True)
+            _echo_error(item)
     _write_text(output, render_html(items, title=title))
     if not items:
         raise _fail("nothing to show: no records in the input" + (" or the results" if results else ""), 1)
