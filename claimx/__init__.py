@@ -2,7 +2,7 @@
 and outcomes, from biomedical abstracts.
 
     import claimx
-    ex = claimx.load()                      # the shipped model; load(path, device="cuda") for others
+    ex = claimx.load()                      # the default model; load("claimx-minilm" | folder, device="cuda")
     result = ex({"id": "1", "title": "...", "abstract": "..."})
     result.to_dict()                        # the output contract of docs/design.md
     for r in ex.pipe(records, batch_size=64): ...
@@ -10,31 +10,45 @@ and outcomes, from biomedical abstracts.
     results = list(claimx.read_results("claims.jsonl"))   # `claimx extract` output read back
     claimx.to_pandas(results)               # one row per claim (rows="entities", "roles", "abbreviations")
     claimx.render_html(results[:50])        # annotated page (needs Results with text: from an Extractor)
-    from claimx.graph import build_graph    # networkx mechanism graph (claimx.report.build_report: the report)
+    from claimx.analysis.graph import build_graph   # networkx mechanism graph (analysis.report: the report)
+
+Importing claimx is cheap: torch and spaCy load when a model or pipeline is first used.
 """
 
-import logging
+from __future__ import annotations
 
-from .extractor import Extractor, load
-from .io.results import read_results
-from .model_info import ModelError
-from .records import Fields, InvalidRecordError, Record, RecordError
+import logging
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from .errors import ClaimxError, InputError, InvalidRecordError, ModelError, ResultsError, UsageError
+from .options import ExtractOptions
+from .records import Fields, Record, RecordError
 from .results import Abbreviation, Claim, Entity, Result, Role
-from .tables import to_pandas
-from .views import render_html
+
+if TYPE_CHECKING:
+    from .analysis.tables import to_pandas
+    from .analysis.views import render_html
+    from .extractor import Extractor, load
+    from .io.results import read_results
 
 __all__ = [
     "Abbreviation",
     "Claim",
+    "ClaimxError",
     "Entity",
+    "ExtractOptions",
     "Extractor",
     "Fields",
+    "InputError",
     "InvalidRecordError",
     "ModelError",
     "Record",
     "RecordError",
     "Result",
+    "ResultsError",
     "Role",
+    "UsageError",
     "__version__",
     "load",
     "read_results",
@@ -42,5 +56,27 @@ __all__ = [
     "to_pandas",
 ]
 __version__ = "0.1.0"
+
+# names whose modules import torch, spaCy, pyarrow or pandas: imported on first use
+_LAZY = {
+    "Extractor": ".extractor",
+    "load": ".extractor",
+    "read_results": ".io.results",
+    "render_html": ".analysis.views",
+    "to_pandas": ".analysis.tables",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'claimx' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 logging.getLogger("claimx").addHandler(logging.NullHandler())

@@ -14,9 +14,11 @@ from typing import Any
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from .model_info import PRECISIONS, ModelError, ModelInfo, read_model_info, resolve_device
+from .errors import InvalidRecordError
+from .models.spec import ModelSpec
+from .options import ExtractOptions
 from .pipeline import build_nlp
-from .records import Fields, InvalidRecordError, Record, RecordError, error_id, record_from_mapping
+from .records import Fields, Record, RecordError, error_id, record_from_mapping
 from .results import Abbreviation, Entity, Result
 
 __all__ = ["Extractor", "load"]
@@ -33,11 +35,17 @@ class Extractor:
     `ex.pipe(items, batch_size=64)` streams `Result`s in input order.
     """
 
-    def __init__(self, nlp: Language, info: ModelInfo, *, fields: Fields = Fields(), keep_meta: bool = False) -> None:
+    def __init__(self, nlp: Language, spec: ModelSpec, *, fields: Fields = Fields(), keep_meta: bool = False) -> None:
         self.nlp = nlp
-        self.info = info
+        self.spec = spec
         self.fields = fields
         self.keep_meta = keep_meta
+
+    @classmethod
+    def from_options(cls, options: ExtractOptions) -> Extractor:
+        """The Extractor `options` describe (their model, device, precision, input fields and `keep_meta`)."""
+        return load(options.model, device=options.device, precision=options.precision, fields=options.fields,
+                    keep_meta=options.keep_meta)
 
     def __call__(self, item: Input) -> Result:
         return next(self.pipe([item], batch_size=1))
@@ -60,7 +68,7 @@ class Extractor:
             records = [r for r in chunk if isinstance(r, Record)]
             docs = iter(self._docs(records, batch_size))
             for item in chunk:
-                yield self._result(item, next(docs)) if isinstance(item, Record) else item
+                yield self.to_result(item, next(docs)) if isinstance(item, Record) else item
             _trim_heap()
 
     def _record(self, item: Input, index: int) -> Record | RecordError:
@@ -74,7 +82,8 @@ class Extractor:
             rid = next((item[k] for k in self.fields.id if item.get(k) is not None), None) if isinstance(item, Mapping) else None
             return RecordError(index, error_id(rid), str(e))
 
-    def _make_doc(self, record: Record) -> Doc:
+    def make_doc(self, record: Record) -> Doc:
+        """A Doc of `record`'s text, ready for `nlp`: sentence breaks forced at its title/abstract and section starts."""
         doc = self.nlp.make_doc(record.text)
         doc.user_data["claimx_breaks"] = record.breaks
         return doc
@@ -82,18 +91,19 @@ class Extractor:
     def _docs(self, records: list[Record], batch_size: int) -> list[Doc | RecordError]:
         """Run the pipeline on a chunk; if it fails, retry one by one so only the culprit is lost."""
         try:
-            return list(self.nlp.pipe((self._make_doc(r) for r in records), batch_size=batch_size))
+            return list(self.nlp.pipe((self.make_doc(r) for r in records), batch_size=batch_size))
         except Exception:  # noqa: BLE001 - isolate the record that broke the batch
             out: list[Doc | RecordError] = []
             for r in records:
                 try:
-                    out.append(self.nlp(self._make_doc(r)))
+                    out.append(self.nlp(self.make_doc(r)))
                 except Exception as e:  # noqa: BLE001
                     log.exception("record %s failed", r.id)
                     out.append(RecordError(r.line, r.id, f"internal error ({type(e).__name__}: {e}); please report it", r.source))
             return out
 
-    def _result(self, record: Record, doc: Doc | RecordError) -> Result | RecordError:
+    def to_result(self, record: Record, doc: Doc | RecordError) -> Result | RecordError:
+        """The `Result` of `record` from its processed `doc` (a RecordError passes through)."""
         if isinstance(doc, RecordError):
             return doc
         abbreviations = sorted(
@@ -115,7 +125,7 @@ class Extractor:
             entities=entities,
             abbreviations=abbreviations,
             claims=claims,
-            model=self.info.label,
+            model=self.spec.label,
             meta=record.meta,
         )
 
@@ -139,22 +149,17 @@ def _trim_heap() -> None:
 
 
 def load(
-    path: str | Path | None = None,
+    model: str | Path | ModelSpec | None = None,
     *,
     device: str = "auto",
+    precision: str = "auto",
     fields: Fields = Fields(),
     keep_meta: bool = False,
-    precision: str = "auto",
 ) -> Extractor:
-    """Load a claimx model folder (default: the shipped model) on `device` ("cpu", "cuda" or "auto");
-    `precision`: auto (bf16 where the hardware has it, else fp32), bf16, fp32 or int8 (CPU only)."""
-    info = read_model_info(path)
+    """Load a model (a folder, an installed model's name such as "claimx-minilm", or its `ModelSpec`; None:
+    `$CLAIMX_MODEL`, else the default model) on `device` ("cpu", "cuda", "cuda:N" or "auto") at `precision`:
+    auto (bf16 where the hardware has it, else fp32), bf16, fp32 or int8 (CPU only). Raises `ModelError`."""
     # oneDNN keeps compiled kernels per batch shape (1,024 by default); few suffice and memory stays flat
     os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "16")
-    if precision not in PRECISIONS:
-        raise ModelError(f"unknown precision {precision!r}; use {', '.join(PRECISIONS)}")
-    device = resolve_device(device)
-    if precision == "int8" and device != "cpu":
-        raise ModelError("int8 runs on the CPU only; use --precision bf16 or auto on a GPU")
-    nlp = build_nlp(info.path, device=device, precision=precision)
-    return Extractor(nlp, info, fields=fields, keep_meta=keep_meta)
+    nlp = build_nlp(model, device=device, precision=precision)
+    return Extractor(nlp, nlp.get_pipe("claimx_model").spec, fields=fields, keep_meta=keep_meta)

@@ -9,14 +9,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-__all__ = ["MAX_CHARS", "Fields", "InvalidRecordError", "Record", "RecordError", "error_id", "record_from_mapping"]
+from .errors import InvalidRecordError
+
+__all__ = ["MAX_CHARS", "Fields", "Record", "RecordError", "error_id", "pick", "record_from_mapping"]
 
 #: Longest document text accepted (characters); longer records go to the error report.
 MAX_CHARS = 10_000_000
-
-
-class InvalidRecordError(ValueError):
-    """A record that cannot be processed; the message says what is wrong and how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ def error_id(value: Any) -> str | None:
     return None
 
 
-def _pick(obj: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str | None, Any]:
+def pick(obj: Mapping[str, Any], names: tuple[str, ...]) -> tuple[str | None, Any]:
     """The first of `names` present (and not null) in `obj`, with its value."""
     for name in names:
         if obj.get(name) is not None:
@@ -102,12 +100,12 @@ def record_from_mapping(
         raise InvalidRecordError(
             f"expected a JSON object (a dict in Python) with an '{fields.text[0]}' field, got {type(obj).__name__}"
         )
-    id_name, rid = _pick(obj, fields.id)
+    id_name, rid = pick(obj, fields.id)
     if id_name is None:
         rid = default_id
     elif isinstance(rid, bool) or not isinstance(rid, (str, int)):
         raise InvalidRecordError(f"field '{id_name}' must be a string or integer, got {type(rid).__name__}")
-    text_name, abstract = _pick(obj, fields.text)
+    text_name, abstract = pick(obj, fields.text)
     if text_name is None:
         names = " or ".join(f"'{n}'" for n in fields.text)
         raise InvalidRecordError(
@@ -117,7 +115,7 @@ def record_from_mapping(
         raise InvalidRecordError(f"field '{text_name}' must be a string, got {type(abstract).__name__}")
     if not abstract.strip():
         raise InvalidRecordError(f"empty field '{text_name}': there is no text to read")
-    title_name, title = _pick(obj, fields.title)
+    title_name, title = pick(obj, fields.title)
     if title_name is not None and not isinstance(title, str):
         raise InvalidRecordError(f"field '{title_name}' must be a string, got {type(title).__name__}")
     known = set(fields.id) | set(fields.title) | set(fields.text)

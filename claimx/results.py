@@ -1,4 +1,5 @@
-"""Typed results: what claimx returns for one document (the output contract in docs/design.md)."""
+"""Typed results: what claimx returns for one document (the output contract in docs/design.md), and the
+contract's vocabulary: entity labels, claim types, certainty values and role labels, defined here once."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-__all__ = ["Abbreviation", "Claim", "Entity", "Result", "Role"]
+__all__ = ["CERTAINTIES", "CLAIM_TYPES", "ENTITY_LABELS", "ROLE_LABELS", "Abbreviation", "Claim", "Entity", "Result",
+           "Role"]
+
+#: `Entity.label`: what an entity mention is (docs/claims-guideline.md).
+ENTITY_LABELS: tuple[str, ...] = ("DRUG", "DISORDER", "OUTCOME")
+#: `Claim.type`: what kind of claim a sentence makes.
+CLAIM_TYPES: tuple[str, ...] = ("mechanistic", "causal", "correlational", "descriptive")
+#: `Claim.certainty`: stated plainly or hedged ("may", "suggests").
+CERTAINTIES: tuple[str, ...] = ("asserted", "hedged")
+#: `Role.label`: the parts of a relational claim.
+ROLE_LABELS: tuple[str, ...] = ("AGENT", "MECHANISM", "EFFECT")
 
 
 @dataclass(frozen=True)
@@ -89,7 +100,7 @@ class Result:
 
     def _repr_html_(self) -> str:
         """The annotated view in notebooks (Jupyter calls this)."""
-        from .views import render_html
+        from .analysis.views import render_html
 
         return render_html(self, title=f"claimx: {self.id}", page=False)
 

@@ -4,6 +4,7 @@ the baseline a user would write with Hugging Face pipelines and the same weights
 in the same run. Each row runs in its own process (so peak RSS is its own). Prints a table; not a test.
 
     python scripts/bench.py --n 500                       # CPU: claimx auto/fp32/int8 + HF baselines
+    git worktree add /tmp/old v0.1.0 && python scripts/bench.py --precision auto --baselines --baseline-checkout /tmp/old --repeat 3
     python scripts/bench.py --n 20000 --device cuda --precision auto --no-baselines
 
 Baseline ("HF pipelines"): `pipeline("token-classification")` over each abstract (our encoder and entity
@@ -46,11 +47,11 @@ def _peak_rss_mb() -> float:
 
 def run_claimx(src: Path, out: Path, device: str, precision: str, batch_size: int) -> dict:
     import claimx
-    from claimx.jobs import run_extract
+    from claimx.run.jobs import run_extract
 
     ex = claimx.load(device=device, precision=precision)
     ex("Aspirin reduced pain in migraine.")  # warm-up
-    s = run_extract(src, out, batch_size=batch_size, extractor=ex)
+    s = run_extract(src, out, options=claimx.ExtractOptions(batch_size=batch_size), extractor=ex)
     assert s.written == s.read, s.line()
     return {"seconds": s.seconds, "records": s.written}
 
@@ -59,13 +60,12 @@ def run_hf(src: Path, out: Path, device: str, precision: str) -> dict:
     import torch
     from transformers import BertForSequenceClassification, BertForTokenClassification, pipeline
 
-    from claimx.model_info import read_model_info
-    from claimx.models.claim_heads import TYPE_CLASSES
     from claimx.models.encoder import load_encoder
+    from claimx.models.heads import TYPE_CLASSES
+    from claimx.models.spec import load_spec
     from claimx.pipeline import build_nlp
 
-    path = read_model_info(None).path
-    model, tok, _ = load_encoder(path)
+    model, tok = load_encoder(load_spec())
     backbone = model.backbone.state_dict()
     cfg = model.backbone.config
     tc = BertForTokenClassification(cfg.__class__(**{**cfg.to_dict(), "num_labels": 3 * len(model.entities.labels)}))
@@ -113,8 +113,11 @@ def _machine(device: str) -> str:
         pass
     import torch
 
-    amx = torch.cpu._is_amx_tile_supported() if hasattr(torch.cpu, "_is_amx_tile_supported") else False
-    line = f"{cpu}, {os.cpu_count()} CPUs (AMX: {amx}), torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    def has(probe: str) -> bool:
+        return bool(getattr(torch.cpu, probe, lambda: False)())
+
+    line = (f"{cpu}, {os.cpu_count()} CPUs (AMX: {has('_is_amx_tile_supported')}, AVX512-BF16: "
+            f"{has('_is_avx512_bf16_supported')}), torch {torch.__version__} ({torch.get_num_threads()} threads)")
     if device == "cuda" and torch.cuda.is_available():
         line += f", GPU {torch.cuda.get_device_name(0)}"
     return line
@@ -139,10 +142,10 @@ def stages(src: Path, device: str, precision: str, n: int) -> list[tuple[str, fl
 
     records = timed("read records", lambda: [record_from_mapping(json.loads(x), line=i) for i, x in enumerate(lines)])
     docs = timed("scispaCy tokens, sentences, abbreviations",
-                 lambda: list(nlp.pipe((ex._make_doc(r) for r in records), disable=["claimx_model"])))
+                 lambda: list(nlp.pipe((ex.make_doc(r) for r in records), disable=["claimx_model"])))
     preds = timed("word pieces + encoder + heads", lambda: model.predict(docs))
     timed("decode entities, roles, claims", lambda: model.set_annotations(docs, preds))
-    timed("results → JSON", lambda: [json.dumps(ex._result(r, d).to_dict()) for r, d in zip(records, docs)])
+    timed("results → JSON", lambda: [json.dumps(ex.to_result(r, d).to_dict()) for r, d in zip(records, docs)])
     return out
 
 
@@ -154,45 +157,60 @@ def main() -> None:
     ap.add_argument("--precision", nargs="+", default=["auto", "fp32", "int8"], help="claimx rows to run")
     ap.add_argument("--baselines", nargs="*", default=["fp32", "bf16"], help="HF pipeline rows (precisions); none: --baselines")
     ap.add_argument("--stages", type=int, default=200, help="time each stage over this many abstracts (0: skip)")
+    ap.add_argument("--baseline-checkout", type=Path,
+                    help="also run the claimx rows with the claimx of this checkout (e.g. a `git worktree` of an older "
+                         "commit), alternating with this one")
+    ap.add_argument("--repeat", type=int, default=1, help="run each row this many times, alternating; report the median")
     ap.add_argument("--one", choices=["claimx", "hf"], help=argparse.SUPPRESS)
     ap.add_argument("--input", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         return one(args)
 
-    from claimx.model_info import read_model_info
-    from claimx.models.encoder import load_encoder
+    from transformers import AutoTokenizer
+
+    from claimx.models.spec import load_spec
 
     records = sample(args.n)
-    _, tok, _ = load_encoder(read_model_info(None).path)
+    tok = AutoTokenizer.from_pretrained(str(load_spec().path), local_files_only=True)
     pieces = sum(len(ids) for ids in tok([r["text"] for r in records], add_special_tokens=False)["input_ids"])
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "in.jsonl"
         src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
-        rows = [("claimx", p) for p in args.precision] + [("hf", p) for p in args.baselines]
+        checkouts = [ROOT] + ([args.baseline_checkout.resolve()] if args.baseline_checkout else [])
+        rows = [("claimx", p, c) for p in args.precision for c in checkouts] + [("hf", p, ROOT) for p in args.baselines]
+        runs: dict[tuple, list[dict]] = {row: [] for row in rows}
+        for _ in range(args.repeat):
+            for kind, precision, checkout in rows:
+                cmd = [sys.executable, str(checkout / "scripts" / "bench.py"), "--one", kind, "--input", str(src),
+                       "--device", args.device, "--precision", precision, "--batch-size", str(args.batch_size)]
+                env = {**os.environ, "PYTHONPATH": str(checkout)}
+                p = subprocess.run(cmd, capture_output=True, text=True, cwd=checkout, env=env)
+                if p.returncode:
+                    print(p.stderr, file=sys.stderr)
+                    raise SystemExit(f"{kind} {precision} ({checkout}) failed")
+                runs[(kind, precision, checkout)].append(json.loads(p.stdout.strip().splitlines()[-1]))
         results = []
-        for kind, precision in rows:
-            cmd = [sys.executable, __file__, "--one", kind, "--input", str(src), "--device", args.device,
-                   "--precision", precision, "--batch-size", str(args.batch_size)]
-            p = subprocess.run(cmd, capture_output=True, text=True)
-            if p.returncode:
-                print(p.stderr, file=sys.stderr)
-                raise SystemExit(f"{kind} {precision} failed")
-            results.append((kind, precision, json.loads(p.stdout.strip().splitlines()[-1])))
+        for (kind, precision, checkout), done in runs.items():
+            median = sorted(done, key=lambda r: r["seconds"])[len(done) // 2]
+            label = kind if checkout == ROOT else f"{kind} @{checkout.name}"
+            results.append((label, precision, {**median, "all_seconds": [round(r["seconds"], 1) for r in done]}))
         stage_times = stages(src, args.device, args.precision[0], args.stages) if args.stages else []
 
     print(f"machine: {_machine(args.device)}, Python {platform.python_version()}")
     print(f"input: {args.n} abstracts (BC5CDR/NCBI/BioRED), {pieces} word pieces ({pieces / args.n:.0f} per abstract)")
     base = {p: r["records"] / r["seconds"] for k, p, r in results if k == "hf"}
+    print(f"each row: median of {args.repeat} run(s), rows alternating")
     ref = base.get("fp32")
     head = f"{'what':<34}{'precision':>10}{'records':>9}{'seconds':>9}{'abstracts/s':>13}{'pieces/s':>10}{'peak RSS MB':>13}"
     print(head + (f"{'× HF fp32':>11}" if ref else ""))
     for kind, precision, r in results:
-        what = "claimx extract (end to end)" if kind == "claimx" else "HF pipelines (tokens + sentences)"
+        what = ("HF pipelines (tokens + sentences)" if kind == "hf" else
+                "claimx extract (end to end)" + kind[len("claimx"):])
         rate = r["records"] / r["seconds"]
         line = (f"{what:<34}{precision:>10}{r['records']:>9}{r['seconds']:>9.1f}{rate:>13.1f}"
                 f"{pieces / r['seconds']:>10.0f}{r['peak_rss_mb']:>13.0f}")
-        print(line + (f"{rate / ref:>11.2f}" if ref else ""))
+        print(line + (f"{rate / ref:>11.2f}" if ref else "") + (f"   runs: {r['all_seconds']} s" if args.repeat > 1 else ""))
     if stage_times:
         total = sum(s for _, s in stage_times)
         print(f"\nwhere the time goes (claimx {args.precision[0]}, {args.stages} abstracts, stages run one after the other):")

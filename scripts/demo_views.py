@@ -22,9 +22,9 @@ from pathlib import Path
 import _bootstrap  # noqa: F401  (puts the repository on sys.path)
 
 import claimx
-from claimx.concepts import concept_key
+from claimx.analysis.concepts import concept_key
+from claimx.analysis.graph import build_graph
 from claimx.corpora import load_corpus
-from claimx.graph import build_graph
 from claimx.records import RecordError
 
 

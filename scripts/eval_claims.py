@@ -32,33 +32,31 @@ def main(argv=None) -> int:
     ap.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32", "int8"])
     args = ap.parse_args(argv)
     import_claimx()
+    from claimx.corpora.claim_sources import load_claim_sentences
     from claimx.corpora.mechanistic import load_mechclaims
-    from claimx.eval.claims import evaluate_key_claims, predictions_as_output, score_claims, key_claim_f1
-    from claimx.models.claim_data import load_claim_sentences
-    from claimx.models.encoder import load_encoder
+    from claimx.eval.claims import evaluate_key_claims, key_claim_f1, predictions_as_output
+    from claimx.eval.scoring import score_claims
+    from claimx.models.predictor import Predictor
+    from claimx.models.spec import load_spec
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    model, tok, meta = load_encoder(args.model, device=args.device)
-    if args.precision == "int8":
-        from claimx.models.inference import quantize_int8
-
-        model = quantize_int8(model)
-    if model.claims is None:
+    spec = load_spec(args.model)
+    predictor = Predictor.load(spec, device=args.device, precision=args.precision)
+    if not predictor.has_claims:
         print(f"{args.model} has no claim component", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
     gold = load_mechclaims("dev")
-    pred = predictions_as_output(model, tok, gold, args.device, precision=args.precision)
+    pred = predictions_as_output(predictor, gold)
     with (out / "mechclaims-dev.gold.jsonl").open("w") as g, (out / "mechclaims-dev.pred.jsonl").open("w") as p:
         for d, q in zip(gold, pred):
             g.write(json.dumps({k: d[k] for k in ("id", "text", "sentences", "claims")}) + "\n")
             p.write(json.dumps(q) + "\n")
     mech = score_claims(gold, pred)
     mech["key_sentence"] = key_claim_f1(gold, pred)
-    keys = evaluate_key_claims(model, tok, load_claim_sentences("dev"), args.device,
-                               thresholds=[0.3, 0.4, 0.5, 0.6], precision=args.precision)
-    result = {"model": f"{meta.get('name')} {meta.get('version')}", "precision": args.precision,
+    keys = evaluate_key_claims(predictor, load_claim_sentences("dev"), thresholds=[0.3, 0.4, 0.5, 0.6])
+    result = {"model": spec.label, "precision": args.precision,
               "mechclaims_dev": mech, "claim_sentences_dev_key": keys, "seconds": round(time.perf_counter() - t0, 1)}
     (out / "metrics.json").write_text(json.dumps(result, indent=1) + "\n")
     m = mech

@@ -21,7 +21,7 @@ from _bootstrap import import_claimx
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", required=True, help="model folder")
+    ap.add_argument("--model", required=True, help="model folder or installed model name")
     ap.add_argument("--corpus", nargs="+", default=["bc5cdr", "ncbi", "biored", "ebm_nlp"])
     ap.add_argument("--split", default="dev", choices=["dev", "train"])
     ap.add_argument("--device", default="auto")
@@ -39,21 +39,24 @@ def main(argv=None) -> int:
     hf_logging.set_verbosity_error()  # no load reports (the unused pooler) or progress bars
     hf_logging.disable_progress_bar()
 
+    from claimx.corpora.examples import load_examples
     from claimx.eval.entities import evaluate_entities, format_reports
-    from claimx.models.data import load_examples
-    from claimx.models.inference import EntityTagger, quantize_int8
+    from claimx.models.predictor import Predictor
+    from claimx.models.spec import load_spec
 
     device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
-    tagger = EntityTagger.load(args.model, device=device, batch_token_budget=args.batch_tokens)
+    spec = load_spec(args.model)
     sets = {}
     for corpus in args.corpus:
         exs = load_examples(corpus, args.split, data_dir=args.data, shared_root=args.shared_root)
         sets[corpus] = exs[: args.limit] if args.limit else exs
     results = []
-    base = tagger.model
     for precision in args.precision:
-        tagger.precision = precision
-        tagger.model = quantize_int8(base) if precision == "int8" else base
+        predictor = Predictor.load(spec, device=device, precision=precision, batch_token_budget=args.batch_tokens)
+
+        def tagger(texts: list[str]) -> list:
+            return [p.entities for p in predictor.predict(texts)]
+
         t0 = time.perf_counter()
         reports = [evaluate_entities(tagger, exs, corpus=c, split=args.split) for c, exs in sets.items()]
         secs = time.perf_counter() - t0

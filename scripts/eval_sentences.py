@@ -1,12 +1,12 @@
 #!/usr/bin/env python
 """Compare sentence splitters for claimx's spaCy pipeline against gold boundaries.
 
-Candidates are built by :func:`claimx.sentences.build_pipeline` (scispaCy
+Candidates are built by :func:`claimx.pipeline.sentences.build_pipeline` (scispaCy
 ``combined_rule_tokenizer`` + splitter), so the shipped code is what is measured:
 
 * ``sentencizer``  - spaCy's rule sentencizer, default punctuation;
 * ``pysbd``        - scispaCy's ``pysbd_sentencizer``;
-* ``claimx``       - ``claimx_sentencizer`` (claimx.sentences), default config;
+* ``claimx``       - ``claimx_sentencizer`` (claimx.pipeline.sentences), default config;
 * ``claimx-no-*``  - with ``--ablations``: claimx with one rule switched off.
 
 Gold sets (read from ``--corpora``):
@@ -45,10 +45,10 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 try:
-    from claimx.sentences import build_pipeline
+    from claimx.pipeline.sentences import build_pipeline
 except ImportError:  # run from a checkout without ``pip install -e .``
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from claimx.sentences import build_pipeline
+    from claimx.pipeline.sentences import build_pipeline
 
 Span = Tuple[int, int]
 Doc_ = Tuple[str, str, List[Span]]  # (doc id, text, gold sentence spans)

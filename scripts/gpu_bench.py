@@ -5,7 +5,7 @@ Here, with claimx installed, write the documents with their claimx sentence span
 
     python scripts/gpu_bench.py --prepare runs/gpu/bench-docs.jsonl --n 5000
 
-There (carry runs/gpu/bench-docs.jsonl), time `predict_documents` — word pieces, windows, encoder + heads,
+There (carry runs/gpu/bench-docs.jsonl), time `Predictor.predict` — word pieces, windows, encoder + heads,
 decoding of entities / claims / roles — over N abstracts at several token budgets, with the GPU's
 utilisation sampled by nvidia-smi and the split of the time between the CPU-side steps and the encoder:
 
@@ -75,7 +75,7 @@ def main() -> None:
     ap.add_argument("--device", default="cuda")
     ap.add_argument("--precision", default="auto")
     ap.add_argument("--total", type=int, default=50_000, help="abstracts per measurement (the documents, cycled)")
-    ap.add_argument("--chunk", type=int, default=4096, help="abstracts per predict_documents call")
+    ap.add_argument("--chunk", type=int, default=4096, help="abstracts per Predictor.predict call")
     ap.add_argument("--budgets", type=int, nargs="+", default=[16384, 65536])
     args = ap.parse_args()
     if args.prepare:
@@ -83,28 +83,27 @@ def main() -> None:
     import_claimx()
     import torch
 
-    from claimx.models.claim_data import ClaimDoc, build_claim_windows, collate_claims
-    from claimx.models.claim_inference import predict_documents
-    from claimx.models.encoder import load_encoder
-    from claimx.models.inference import autocast_dtype, batch_windows
-    from claimx.models.tagging import tokenize
+    from claimx.models.predictor import Predictor
+    from claimx.models.spec import load_spec
+    from claimx.models.windows import collate, document_windows, pack, tokenize
 
     docs = [json.loads(x) for x in Path(args.docs).read_text(encoding="utf-8").splitlines()]
     items = [(d["text"], [tuple(s) for s in d["sentences"]]) for d in docs]
     items = [items[i % len(items)] for i in range(args.total)]
-    model, tok, _ = load_encoder(args.model, device=args.device)
-    device = torch.device(args.device)
+    predictor = Predictor.load(load_spec(args.model), device=args.device, precision=args.precision)
+    model, tok, device = predictor.model, predictor.tokenizer, predictor.device
     name = torch.cuda.get_device_name(0) if device.type == "cuda" else "cpu"
     print(f"device: {name}, torch {torch.__version__}, precision {args.precision}, {len(docs)} distinct abstracts")
-    predict_documents(model, tok, items[:256], device, precision=args.precision)  # warm-up
+    predictor.predict(items[:256])  # warm-up
     chunks = [items[i:i + args.chunk] for i in range(0, len(items), args.chunk)]
     print(f"{'budget':>8}{'abstracts':>11}{'seconds':>9}{'abstracts/s':>13}{'GPU':>26}")
     for budget in args.budgets:
         sampler = GpuSampler()
         sampler.start()
         t = time.perf_counter()
+        predictor.batch_token_budget = budget
         for c in chunks:
-            predict_documents(model, tok, c, device, batch_token_budget=budget, precision=args.precision)
+            predictor.predict(c)
         secs = time.perf_counter() - t
         sampler.stop.set()
         print(f"{budget:>8}{len(items):>11}{secs:>9.1f}{len(items) / secs:>13.0f}{sampler.summary():>26}")
@@ -115,13 +114,12 @@ def main() -> None:
     t = time.perf_counter()
     pieces = tokenize(tok, [x for x, _ in c])
     split["word pieces (HF tokenizer)"] = time.perf_counter() - t
-    cdocs = [ClaimDoc(str(i), "x", x, s, [None] * len(s), [None] * len(s), [None] * len(s), [None] * len(s))
-             for i, (x, s) in enumerate(c)]
     t = time.perf_counter()
-    windows = build_claim_windows(cdocs, tok, model.entities, pieces=pieces)
-    batches = [collate_claims(b, tok.pad_token_id) for b in batch_windows(windows, args.budgets[-1])]
+    windows = [w for d, (p, (_, s)) in enumerate(zip(pieces, c))
+               for w in document_windows(d, p, s, model.entities, tok.cls_token_id, tok.sep_token_id)]
+    batches = [collate([windows[i] for i in b], tok.pad_token_id) for b in pack([len(w) for w in windows], args.budgets[-1])]
     split["windows + padding (CPU)"] = time.perf_counter() - t
-    amp = autocast_dtype(device, args.precision)
+    amp = predictor.amp
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
     t = time.perf_counter()
     moved = [{k: v.to(device, non_blocking=True) for k, v in b.items()} for b in batches]
@@ -136,10 +134,10 @@ def main() -> None:
     sync()
     split["encoder + heads (GPU)"] = time.perf_counter() - t
     t = time.perf_counter()
-    predict_documents(model, tok, c, device, batch_token_budget=args.budgets[-1], precision=args.precision)
+    predictor.predict(c)
     whole = time.perf_counter() - t
     split["rest: device → host, decoding (by difference)"] = whole - sum(split.values())
-    print(f"\nwhere the time goes in predict_documents ({len(c)} abstracts, budget {args.budgets[-1]}, {whole:.2f} s):")
+    print(f"\nwhere the time goes in Predictor.predict ({len(c)} abstracts, budget {args.budgets[-1]}, {whole:.2f} s):")
     for k, v in split.items():
         print(f"  {k:<48}{v:>8.2f} s {100 * v / whole:>5.1f}%")
 

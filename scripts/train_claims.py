@@ -32,7 +32,7 @@ SOURCES = ("mechclaims", "claim_sentences", "causal", "sciclaim", "bioscope")
 
 
 def load_sources(names, annotations=None):
-    from claimx.models import claim_data as cd
+    from claimx.corpora import claim_sources as cd
 
     loaders = {"mechclaims": lambda: cd.load_mechclaims_docs("train", path=annotations),
                "claim_sentences": lambda: cd.load_claim_sentences("train"),
@@ -68,12 +68,12 @@ def main(argv=None) -> int:
     import_claimx()
     import torch
 
-    from claimx.eval.claims import causal_class, causal_scores, evaluate_key_claims, evaluate_mechclaims
-    from claimx.models.claim_data import load_claim_sentences
-    from claimx.models.claim_inference import predict_documents
-    from claimx.models.claim_training import ClaimTrainConfig, train_claims
-    from claimx.models.encoder import save_encoder
+    from claimx.corpora.claim_sources import load_claim_sentences
     from claimx.corpora.mechanistic import load_mechclaims
+    from claimx.eval.claims import causal_class, causal_scores, evaluate_key_claims, evaluate_mechclaims
+    from claimx.models.encoder import save_encoder
+    from claimx.models.predictor import Predictor
+    from claimx.models.training.claims import ClaimTrainConfig, train_claims
 
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -106,8 +106,9 @@ def main(argv=None) -> int:
         if epoch % max(1, args.eval_every) and epoch != args.epochs:
             return {}
         e0 = time.perf_counter()
-        m = evaluate_mechclaims(model, tokenizer, mech_dev, args.device)
-        k = evaluate_key_claims(model, tokenizer, key_dev, args.device, thresholds=[0.3, 0.4, 0.5, 0.6, 0.7])
+        predictor = Predictor(model, tokenizer, device=args.device)
+        m = evaluate_mechclaims(predictor, mech_dev)
+        k = evaluate_key_claims(predictor, key_dev, thresholds=[0.3, 0.4, 0.5, 0.6, 0.7])
         res = {"mechclaims": m, "key_claims": k}
         log(f"  MechClaims dev: claim F1 {m['claim_sentence']['f1']:.4f}, mechanistic F1 {m['mechanistic_sentence']['f1']:.4f}, "
             f"type acc {m['type_accuracy_on_matched']:.4f}, certainty {m['certainty_accuracy_on_matched']:.4f}, "
@@ -132,7 +133,7 @@ def main(argv=None) -> int:
             train += [d for i, d in enumerate(causal) if i not in test_set]
             log(f"fold {k + 1}/{args.causal_folds}: {len(test)} test sentences")
             model, tok, _ = train_claims(cfg, train, device=args.device, log=log)
-            preds = predict_documents(model, tok, [(d.text, d.sentences) for d in test], args.device)
+            preds = Predictor(model, tok, device=args.device).predict([(d.text, d.sentences) for d in test])
             fold_gold = [d.meta["label"] for d in test]
             fold_pred = [causal_class(p.sentences[0].types, p.sentences[0].hedged) for p in preds]
             per_fold.append(causal_scores(fold_gold, fold_pred)["macro_f1"])

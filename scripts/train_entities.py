@@ -57,7 +57,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def make_config(args: argparse.Namespace):
-    from claimx.models.training import TrainConfig
+    from claimx.models.training.entities import TrainConfig
 
     with open(args.config, "rb") as fh:
         data = tomllib.load(fh)
@@ -74,7 +74,7 @@ def make_config(args: argparse.Namespace):
 
 
 def export_data(cfg, out: Path, shared_root) -> None:
-    from claimx.models.data import load_examples, write_examples
+    from claimx.corpora.examples import load_examples, write_examples
 
     for split in ("train", "dev", "final"):
         for corpus in sorted(set(cfg.corpora) | set(cfg.eval_corpora)):
@@ -86,7 +86,7 @@ def export_data(cfg, out: Path, shared_root) -> None:
 def export_base(cfg, out: Path) -> None:
     from transformers import AutoModel, AutoTokenizer
 
-    from claimx.models.training import default_base_model
+    from claimx.models.training.loop import default_base_model
 
     base = cfg.base_model or default_base_model()
     model = AutoModel.from_pretrained(base, local_files_only=True, add_pooling_layer=False).half()
@@ -104,8 +104,8 @@ def main(argv=None) -> int:
     hf_logging.set_verbosity_error()  # no load reports (the unused pooler) or progress bars
     hf_logging.disable_progress_bar()
 
-    from claimx.models.data import load_examples
-    from claimx.models.training import train_entities
+    from claimx.corpora.examples import load_examples
+    from claimx.models.training.entities import train_entities
 
     cfg = make_config(args)
     if args.threads:

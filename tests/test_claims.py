@@ -8,9 +8,11 @@ import math
 import numpy as np
 import pytest
 
-from claimx.claims import decode_claims, expand
-from claimx.models.claim_heads import TYPE_CLASSES, position_features
-from claimx.models.claim_inference import SentencePrediction
+from claimx.corpora.claim_sources import ClaimDoc
+from claimx.models.heads import TYPE_CLASSES
+from claimx.models.predictor import SentencePrediction
+from claimx.models.windows import position_features
+from claimx.pipeline.claims import decode_claims, expand
 
 TEXT = ("Synaptic-based chronic stress pathology (CSP) underlies depression. "
         "Ketamine restores synaptic connectivity in CSP. Mean age was 54.")
@@ -61,69 +63,67 @@ def test_position_features():
     assert position_features(0, 1, standalone=True) == [0.0, 0.0, 0.0, 1.0]
 
 
-@pytest.fixture(scope="module")
-def tokenizer():
-    from transformers import AutoTokenizer
-
-    from claimx.model_info import DEFAULT_MODEL
-
-    return AutoTokenizer.from_pretrained(str(DEFAULT_MODEL), local_files_only=True)
-
-
 def test_windows_assign_each_sentence_once_with_its_targets(tokenizer):
-    from claimx.models.claim_data import ClaimDoc, build_claim_windows, collate_claims
-    from claimx.models.encoder import EntitySettings
-    from claimx.models.tagging import IGNORE
+    from claimx.models.bio import IGNORE
+    from claimx.models.spec import EntitySettings
+    from claimx.models.training.targets import claim_windows, collate_training
+    from claimx.results import ROLE_LABELS
 
     reps = 10
     text = " ".join([TEXT] * reps)
     step = len(TEXT) + 1
     sents = [(s + k * step, e + k * step) for k in range(reps) for s, e in (S1, S2, S3)]
     n = len(sents)
-    doc = ClaimDoc("d", "test", text, sents, [(1,), (2,), (0,)] * reps, [1, 0, 0] * reps, [0, 1, None] * reps,
+    doc = ClaimDoc("d", "test", text, sents, [("mechanistic",), ("causal",), ("none",)] * reps, [1, 0, 0] * reps,
+                   [0, 1, None] * reps,
                    [0, 0, None] * reps, roles=[(s + k * step, s + k * step + 8, "AGENT") for k in range(reps)
                                                for s in [text.index("Ketamine")]])
-    wins = build_claim_windows([doc], tokenizer, EntitySettings(max_pieces=64, stride=16))
+    wins = claim_windows([doc], tokenizer, EntitySettings(max_pieces=64, stride=16), ROLE_LABELS)
     assert len(wins) > 3 and all(len(w) <= 64 for w in wins)
-    owned = sorted(i for w in wins for i in w.sentence_ids)
+    owned = sorted(i for w in wins for i in w.window.sentence_ids)
     assert owned == list(range(n)), "every sentence belongs to exactly one window"
-    for w in wins:
+    for t in wins:
+        w = t.window
         for j, sid in enumerate(w.sentence_ids):
-            assert w.allowed[j].tolist() == [c == doc.allowed[sid][0] for c in range(len(TYPE_CLASSES))]
-            assert np.isnan(w.flags[j, 1]) == (doc.hedged[sid] is None)
+            assert t.targets["allowed"][j].tolist() == [c == doc.allowed[sid][0] for c in TYPE_CLASSES]
+            assert np.isnan(t.targets["flags"][j, 1]) == (doc.hedged[sid] is None)
             assert (w.sentence_of_piece == j).any()
-        assert w.roles[0].tolist() == [IGNORE] * 3 and w.owned.sum() > 0
-    batch = collate_claims(wins[:3], tokenizer.pad_token_id)
+        assert t.targets["roles"][0].tolist() == [IGNORE] * 3 and w.owned.sum() > 0
+    batch = collate_training(wins[:3], tokenizer.pad_token_id)
     sop = batch["sentence_of_piece"]
-    assert int(sop.max()) == sum(len(w.position) for w in wins[:3]) - 1
+    assert int(sop.max()) == sum(len(t.window.position) for t in wins[:3]) - 1
     assert batch["allowed"].shape == (int(sop.max()) + 1, len(TYPE_CLASSES))
+    assert batch["roles"].shape[:2] == batch["input_ids"].shape
 
 
 def test_role_targets_only_inside_relational_claims_when_asked(tokenizer):
-    from claimx.models.claim_data import ClaimDoc, build_claim_windows
-    from claimx.models.tagging import IGNORE, O
+    from claimx.models.bio import IGNORE, O
+    from claimx.models.spec import EntitySettings
+    from claimx.models.training.targets import claim_windows
+    from claimx.results import ROLE_LABELS
 
     # sentence 1 mechanistic, 2 causal (roles annotated), 3 not a claim
-    doc = ClaimDoc("d", "test", TEXT, [S1, S2, S3], [(1,), (2,), (0,)], [None] * 3, [None] * 3, [None] * 3,
-                   roles=[(TEXT.index("Ketamine"), TEXT.index("Ketamine") + 8, "AGENT")])
-    everywhere, = build_claim_windows([doc], tokenizer)
-    claims_only, = build_claim_windows([doc], tokenizer, roles_in_claims_only=True)
-    sop = everywhere.sentence_of_piece
-    assert (everywhere.roles[sop == 2] == O).all() and (everywhere.roles[sop == 0] == O).all()
-    assert (claims_only.roles[sop == 2] == IGNORE).all(), "no role targets in the non-claim"
-    assert (claims_only.roles[sop == 0] == O).all() and (claims_only.roles[sop == 1] != IGNORE).all()
-    assert (claims_only.roles[sop == -1] == IGNORE).all()  # [CLS], [SEP]
+    doc = ClaimDoc("d", "test", TEXT, [S1, S2, S3], [("mechanistic",), ("causal",), ("none",)], [None] * 3,
+                   [None] * 3, [None] * 3, roles=[(TEXT.index("Ketamine"), TEXT.index("Ketamine") + 8, "AGENT")])
+    everywhere, = claim_windows([doc], tokenizer, EntitySettings(), ROLE_LABELS)
+    claims_only, = claim_windows([doc], tokenizer, EntitySettings(), ROLE_LABELS, roles_in_claims_only=True)
+    sop = everywhere.window.sentence_of_piece
+    everywhere, claims_only = everywhere.targets["roles"], claims_only.targets["roles"]
+    assert (everywhere[sop == 2] == O).all() and (everywhere[sop == 0] == O).all()
+    assert (claims_only[sop == 2] == IGNORE).all(), "no role targets in the non-claim"
+    assert (claims_only[sop == 0] == O).all() and (claims_only[sop == 1] != IGNORE).all()
+    assert (claims_only[sop == -1] == IGNORE).all()  # [CLS], [SEP]
 
 
 def test_viterbi_role_decoding_keeps_spans_whole():
-    from claimx.models.claim_inference import _viterbi_bio
+    from claimx.models.bio import viterbi_bio
 
     # piece 2 alone would be O by argmax, breaking "B I O I" into two spans; the path keeps B I I I
     a = np.array([[0.1, 0.8, 0.1], [0.2, 0.1, 0.7], [0.45, 0.1, 0.45], [0.1, 0.1, 0.8], [0.9, 0.05, 0.05]])
     # an I right after O is not allowed: it becomes B; padding (O) after the end changes nothing
     b = np.array([[0.9, 0.05, 0.05], [0.2, 0.3, 0.5]] + [[1.0, 0.0, 0.0]] * 3)
     with np.errstate(divide="ignore"):
-        paths = _viterbi_bio(np.log(np.stack([a, b])))
+        paths = viterbi_bio(np.log(np.stack([a, b])))
     assert paths.tolist() == [[1, 2, 2, 2, 0], [0, 1, 0, 0, 0]]
 
 
@@ -131,8 +131,9 @@ def test_branch_reproduces_the_encoders_top_layers_and_losses_are_finite():
     import torch
     from transformers import BertConfig, BertModel
 
-    from claimx.models.claim_heads import ClaimHeads, ClaimSettings, branch_from_bert
-    from claimx.models.claim_training import claim_losses
+    from claimx.models.heads import ClaimHeads
+    from claimx.models.spec import ClaimSettings
+    from claimx.models.training.claims import branch_from_bert, claim_losses
 
     torch.manual_seed(0)
     config = BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
@@ -160,38 +161,17 @@ def test_branch_reproduces_the_encoders_top_layers_and_losses_are_finite():
     assert float(losses["type"].detach()) == pytest.approx(float(expected.detach()), rel=1e-5)
 
 
-@pytest.fixture(scope="module")
-def tiny_claims_dir(tmp_path_factory, tokenizer):
-    import torch
-    from transformers import BertConfig, BertModel
+def test_saved_claims_load_back_and_predict_the_same(tiny_model):
+    from claimx.models.predictor import Predictor
+    from claimx.models.spec import load_spec
 
-    from claimx.models.claim_heads import ClaimSettings, branch_from_bert
-    from claimx.models.encoder import ClaimxEncoder, EntitySettings, save_encoder
-
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128)
-    model = ClaimxEncoder(BertModel(config, add_pooling_layer=False), entities=EntitySettings(max_pieces=64, stride=16))
-    heads = model.add_claims(ClaimSettings(branch_layers=1))
-    branch_from_bert(heads, model.backbone)
-    with torch.no_grad():  # every sentence a mechanistic claim; many role pieces
-        heads.type_head.bias.copy_(torch.tensor([-5.0, 5.0, 0.0, 0.0, 0.0]))
-        heads.roles.proj.bias.copy_(torch.tensor([0.0, 0.3, 0.2] * 3))
-    path = tmp_path_factory.mktemp("model") / "tiny-claims"
-    save_encoder(model.eval(), tokenizer, path, name="tiny", version="0.0.1", dtype="float16")
-    return path
-
-
-def test_saved_claims_load_back_and_predict_the_same(tiny_claims_dir, tokenizer):
-    from claimx.models.claim_inference import predict_documents
-    from claimx.models.encoder import load_encoder
-
-    meta = json.loads((tiny_claims_dir / "claimx.json").read_text())
+    meta = json.loads((tiny_model / "claimx.json").read_text())
     assert meta["components"] == ["entities", "claims"] and meta["claims"]["branch_layers"] == 1
-    model, tok, _ = load_encoder(tiny_claims_dir)
+    spec = load_spec(tiny_model)
+    assert spec.claims is not None and spec.claims.branch_layers == 1 and spec.label == "claimx-tiny 0.0.1"
     items = [(TEXT, [S1, S2, S3]), (" ".join([TEXT] * 6), [(0, len(TEXT))]), ("x", [(0, 1)])]
-    a = predict_documents(model, tok, items, precision="fp32")
-    b = predict_documents(model, tok, items, precision="fp32", batch_token_budget=70)  # other batches, same result
+    a = Predictor.load(spec, device="cpu", precision="fp32").predict(items)
+    b = Predictor.load(spec, device="cpu", precision="fp32", batch_token_budget=70).predict(items)  # other batches
     assert [len(d.sentences) for d in a] == [3, 1, 1]
     for da, db in zip(a, b):
         assert [r[:3] for r in da.roles] == [r[:3] for r in db.roles]
@@ -199,10 +179,10 @@ def test_saved_claims_load_back_and_predict_the_same(tiny_claims_dir, tokenizer)
             assert np.allclose(sa.types, sb.types, atol=1e-4) and sa.type == "mechanistic" and sa.claim > 0.9
 
 
-def test_pipeline_outputs_claims_with_expanded_statements(tiny_claims_dir):
+def test_pipeline_outputs_claims_with_expanded_statements(tiny_model):
     import claimx
 
-    ex = claimx.load(tiny_claims_dir, device="cpu")
+    ex = claimx.load(tiny_model, device="cpu")
     result = ex(TEXT)
     assert [(c.start, c.end) for c in result.claims] == [S1, S2, S3]
     assert result.claims[1].statement == "Ketamine restores synaptic connectivity in chronic stress pathology."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -13,11 +14,27 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from claimx import ExtractOptions
+
 from .conftest import EXAMPLE_JSONL, EXAMPLE_XML, SHIPPED_EXAMPLES
 
 
-def claimx(*args: str, stdin: bytes | None = None, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "claimx", *args], input=stdin, capture_output=True, timeout=600, **kw)
+def claimx(*args: str, stdin: bytes | None = None, cwd: Path | None = None, process: bool = False
+           ) -> subprocess.CompletedProcess:
+    """Run the command line: in this process through Typer's test runner (fast: torch and spaCy are loaded
+    once), or with ``process`` as `python -m claimx` (for what needs a real process: /dev/stdout, signals)."""
+    if process:
+        return subprocess.run([sys.executable, "-m", "claimx", *args], input=stdin, capture_output=True, timeout=600,
+                              cwd=cwd)
+    from typer.testing import CliRunner
+
+    from claimx.cli import app
+
+    with contextlib.chdir(cwd or Path.cwd()):
+        r = CliRunner().invoke(app, list(args), input=stdin)
+    if r.exception is not None and not isinstance(r.exception, SystemExit):
+        raise r.exception
+    return subprocess.CompletedProcess(args, r.exit_code, r.stdout_bytes, r.stderr_bytes)
 
 
 def _split(data: bytes | str) -> list[dict]:
@@ -78,22 +95,22 @@ def test_errors_default_to_stderr_and_all_bad_exits_1(tmp_path: Path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["missing.jsonl"], "input missing.jsonl does not exist; give a .jsonl, .xml(.gz) or .txt file, a directory, a glob or -"),
-        ([str(SHIPPED_EXAMPLES), "--model", "/nonexistent/model"], "no claimx model at /nonexistent/model"),
+        (["missing.jsonl"], "[E002] input missing.jsonl does not exist; give a .jsonl, .xml(.gz) or .txt file, a directory, a glob or -"),
+        ([str(SHIPPED_EXAMPLES), "--model", "/nonexistent/model"], "[E001] no model '/nonexistent/model': not a folder and not an installed model"),
         (
             [str(SHIPPED_EXAMPLES), "-o", "/nonexistent/dir/out.jsonl"],
-            "cannot write the output /nonexistent/dir/out.jsonl: folder /nonexistent/dir does not exist; create it first",
+            "[E003] cannot write the output /nonexistent/dir/out.jsonl: folder /nonexistent/dir does not exist; create it first",
         ),
-        ([str(SHIPPED_EXAMPLES), "-o", "/proc/x.jsonl"], "cannot write the output /proc/x.jsonl: "),
-        ([str(SHIPPED_EXAMPLES), "--format", "parquet"], "Parquet cannot be written to stdout; give an output file with -o"),
-        ([str(SHIPPED_EXAMPLES), "--format", "csv"], "unknown output format 'csv'; use --format jsonl or parquet"),
-        ([str(SHIPPED_EXAMPLES), "--input-format", "csv"], "unknown input format 'csv'; use --input-format jsonl, xml, txt"),
-        ([str(SHIPPED_EXAMPLES), "--device", "tpu"], "unknown device 'tpu'"),
-        ([str(SHIPPED_EXAMPLES), "--resume"], "--resume needs an output file"),
-        ([str(SHIPPED_EXAMPLES), "--rows-per-part", "0", "-o", "x.parquet"], "--rows-per-part must be at least 1, got 0"),
-        ([str(SHIPPED_EXAMPLES), "-o", str(SHIPPED_EXAMPLES)], f"the output {SHIPPED_EXAMPLES} is also an input; write it to another file"),
-        ([str(SHIPPED_EXAMPLES), "--errors", str(SHIPPED_EXAMPLES)], f"the error report {SHIPPED_EXAMPLES} is also an input"),
-        ([str(SHIPPED_EXAMPLES), "-o", "same.jsonl", "--errors", "same.jsonl"], "-o and --errors are both same.jsonl; give the error report its own file"),
+        ([str(SHIPPED_EXAMPLES), "-o", "/proc/x.jsonl"], "[E003] cannot write the output /proc/x.jsonl: "),
+        ([str(SHIPPED_EXAMPLES), "--format", "parquet"], "[E003] Parquet cannot be written to stdout; give an output file with -o"),
+        ([str(SHIPPED_EXAMPLES), "--format", "csv"], "[E003] unknown output format 'csv'; use --format jsonl or parquet"),
+        ([str(SHIPPED_EXAMPLES), "--input-format", "csv"], "[E003] unknown input format 'csv'; use --input-format jsonl, xml, txt"),
+        ([str(SHIPPED_EXAMPLES), "--device", "tpu"], "[E001] unknown device 'tpu'"),
+        ([str(SHIPPED_EXAMPLES), "--resume"], "[E003] --resume needs an output file"),
+        ([str(SHIPPED_EXAMPLES), "--rows-per-part", "0", "-o", "x.parquet"], "[E003] --rows-per-part must be at least 1, got 0"),
+        ([str(SHIPPED_EXAMPLES), "-o", str(SHIPPED_EXAMPLES)], f"[E003] the output {SHIPPED_EXAMPLES} is also an input; write it to another file"),
+        ([str(SHIPPED_EXAMPLES), "--errors", str(SHIPPED_EXAMPLES)], f"[E003] the error report {SHIPPED_EXAMPLES} is also an input"),
+        ([str(SHIPPED_EXAMPLES), "-o", "same.jsonl", "--errors", "same.jsonl"], "[E003] -o and --errors are both same.jsonl; give the error report its own file"),
     ],
 )
 def test_usage_errors_are_one_line_with_status_2(args, message, tmp_path: Path):
@@ -115,7 +132,7 @@ def test_usage_errors_leave_an_existing_output_untouched(tmp_path: Path):
         assert p.returncode == 2, p.stderr
         assert out.read_text() == "precious\n" and err.read_text() == "old errors\n"
     assert p.stderr.decode() == (
-        f"claimx: error: cannot tell the format of {tmp_path / 'b.csv'} from the name; "
+        f"claimx: error: [E002] cannot tell the format of {tmp_path / 'b.csv'} from the name; "
         "name files .jsonl(.gz), .xml(.gz) or .txt(.gz), leave them out, or pass --input-format\n"
     )
 
@@ -139,16 +156,17 @@ def test_output_inside_the_input_folder_is_not_read_back(tmp_path: Path, how: st
             break
     if how == "shell":
         p = claimx(*["extract", *inputs["shell"], "-o", str(out)])
-        assert p.returncode == 2 and p.stderr.decode().startswith(f"claimx: error: the output {out} is also an input")
+        assert p.returncode == 2 and p.stderr.decode().startswith(f"claimx: error: [E003] the output {out} is also an input")
 
 
+@pytest.mark.slow  # real processes (/dev/stdout, kill -9, Ctrl-C)
 def test_devices_as_output(tmp_path: Path):
-    p = claimx("extract", str(SHIPPED_EXAMPLES), "-o", "/dev/null", "--errors", "/dev/null")
+    p = claimx("extract", str(SHIPPED_EXAMPLES), "-o", "/dev/null", "--errors", "/dev/null", process=True)
     assert p.returncode == 0 and p.stdout == b"" and "wrote 2, 0 failed" in p.stderr.decode()
-    p = claimx("extract", str(SHIPPED_EXAMPLES), "-o", "/dev/stdout", "-q")
+    p = claimx("extract", str(SHIPPED_EXAMPLES), "-o", "/dev/stdout", "-q", process=True)
     assert p.returncode == 0 and [r["id"] for r in _split(p.stdout)] == ["doi:10.1016/j.bbr.2020.112628", "29768149"]
     p = claimx("extract", str(SHIPPED_EXAMPLES), "-o", "/dev/null", "--resume")
-    assert p.returncode == 2 and p.stderr.decode() == "claimx: error: --resume needs a regular output file; /dev/null is not one\n"
+    assert p.returncode == 2 and p.stderr.decode() == "claimx: error: [E003] --resume needs a regular output file; /dev/null is not one\n"
 
 
 def test_several_inputs_are_read_in_order(tmp_path: Path, shared):
@@ -191,6 +209,7 @@ def _wait_for(proc: subprocess.Popen, ready) -> None:
     assert proc.poll() is None, "the run finished before it could be stopped"
 
 
+@pytest.mark.slow  # real processes (/dev/stdout, kill -9, Ctrl-C)
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
 def test_resume_after_sigkill_writes_every_record_exactly_once(tmp_path: Path, fmt: str):
     n = 600
@@ -225,6 +244,7 @@ def test_resume_after_sigkill_writes_every_record_exactly_once(tmp_path: Path, f
     assert final["errors_bytes"] == err.stat().st_size
 
 
+@pytest.mark.slow  # real processes (/dev/stdout, kill -9, Ctrl-C)
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
 def test_ctrl_c_leaves_a_resumable_run(tmp_path: Path, fmt: str):
     src, out, err = tmp_path / "in.jsonl", tmp_path / f"out.{fmt}", tmp_path / "err.jsonl"
@@ -257,7 +277,7 @@ class _Killed(BaseException):
 
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
 def test_a_kill_between_the_flush_and_the_manifest_is_resumed_exactly(tmp_path: Path, fmt: str, extractor, monkeypatch):
-    from claimx import jobs
+    from claimx.run import jobs
 
     src, out, err = tmp_path / "in.jsonl", tmp_path / f"out.{fmt}", tmp_path / "err.jsonl"
     expected = _big_input(src, 100)
@@ -271,7 +291,7 @@ def test_a_kill_between_the_flush_and_the_manifest_is_resumed_exactly(tmp_path: 
         write_manifest(path, manifest)
 
     monkeypatch.setattr(jobs, "_write_manifest", dies_on_the_fourth)
-    kw = dict(errors=err, batch_size=8, rows_per_part=20, extractor=extractor)
+    kw = dict(errors=err, options=ExtractOptions(batch_size=8, rows_per_part=20), extractor=extractor)
     with pytest.raises(_Killed):
         jobs.run_extract(src, out, **kw)
     m = _manifest(out)
@@ -292,7 +312,7 @@ def test_a_kill_between_the_flush_and_the_manifest_is_resumed_exactly(tmp_path: 
 
 
 def test_the_manifest_records_the_finished_run(tmp_path: Path, extractor):
-    from claimx.jobs import run_extract
+    from claimx.run.jobs import run_extract
 
     src, out, err = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "err.jsonl"
     src.write_text('{"id": "a", "abstract": "A."}\n{"id": "a"}\n{"id": "a", "abstract": "Again."}\n')
@@ -302,7 +322,7 @@ def test_the_manifest_records_the_finished_run(tmp_path: Path, extractor):
     assert m == {
         "inputs": [str(src)],
         "format": "jsonl",
-        "model": extractor.info.label,
+        "model": extractor.spec.label,
         "output": str(out),
         "errors": str(err),
         "records": 3,
@@ -320,12 +340,12 @@ def test_resume_refusals(tmp_path: Path):
     out.write_text("from some other run\n")
     p = claimx("extract", str(src), "-o", str(out), "--resume")
     assert p.returncode == 2
-    assert p.stderr.decode() == "claimx: error: no out.jsonl.manifest.json: cannot tell what was done; rerun without --resume\n"
+    assert p.stderr.decode() == "claimx: error: [E003] no out.jsonl.manifest.json: cannot tell what was done; rerun without --resume\n"
     assert out.read_text() == "from some other run\n"
     assert claimx("extract", str(src), "-o", str(out), "-q").returncode == 0
     p = claimx("extract", str(src), "-o", str(out), "--format", "parquet", "--resume")
     assert p.returncode == 2 and p.stderr.decode() == (
-        "claimx: error: out.jsonl.manifest.json records a jsonl run but this one writes parquet; "
+        "claimx: error: [E003] out.jsonl.manifest.json records a jsonl run but this one writes parquet; "
         "use --format jsonl or rerun without --resume\n"
     )
     p = claimx("extract", str(src), "-o", str(out), "--resume")

@@ -8,7 +8,7 @@ import lxml.html
 import networkx as nx
 import pytest
 
-from .conftest import SHIPPED_EXAMPLES, make_result
+from .conftest import SHIPPED_EXAMPLES, SHIPPED_MODEL, make_result
 from .test_cli import _lines, claimx
 
 TEXT = "Ketamine restores synaptic connectivity in depression."
@@ -80,10 +80,11 @@ def test_show_existing_results_joined_by_id(tmp_path):
 @pytest.mark.slow
 def test_show_runs_the_model_and_chromium_renders_it(tmp_path, browser):
     page = tmp_path / "show.html"
-    p = claimx("show", str(SHIPPED_EXAMPLES), "-o", str(page), "--device", "cpu")
+    model = ("--model", str(SHIPPED_MODEL), "--device", "cpu")
+    p = claimx("show", str(SHIPPED_EXAMPLES), "-o", str(page), *model)
     assert p.returncode == 0, p.stderr
     out = tmp_path / "claims.jsonl"
-    assert claimx("extract", str(SHIPPED_EXAMPLES), "-o", str(out), "--quiet", "--device", "cpu").returncode == 0
+    assert claimx("extract", str(SHIPPED_EXAMPLES), "-o", str(out), "--quiet", *model).returncode == 0
     records = _lines(out)
     doc = browser.dom(page)
     articles = doc.cssselect("article.cx-doc")

@@ -3,8 +3,8 @@
 import spacy
 from scispacy.custom_tokenizer import combined_rule_tokenizer
 
-import claimx.abbreviations  # noqa: F401  (registers the detector)
-from claimx.entities import SPANS_KEY, set_entities
+import claimx.pipeline.abbreviations  # noqa: F401  (registers the detector)
+from claimx.pipeline.entities import SPANS_KEY, set_entities
 
 TEXT = "Tumor necrosis factor (TNF) and cocaine-induced seizures rose. TNF fell."
 

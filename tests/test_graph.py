@@ -8,8 +8,8 @@ import json
 import networkx as nx
 import pytest
 
-from claimx.concepts import concept_key
-from claimx.graph import build_graph, graph_paths, write_graph
+from claimx.analysis.concepts import concept_key
+from claimx.analysis.graph import build_graph, graph_paths, write_graph
 from claimx.records import RecordError
 
 from .conftest import at, make_result

@@ -2,6 +2,8 @@
 
 import pytest
 
+from .conftest import SHIPPED_MODEL
+
 pytestmark = pytest.mark.slow
 
 
@@ -9,24 +11,24 @@ def _ents(result):
     return {(e.text, e.label) for e in result.entities}
 
 
-def test_example_abstract_drugs_and_disorders(extractor, example):
-    result = extractor(example)
+def test_example_abstract_drugs_and_disorders(shipped_extractor, example):
+    result = shipped_extractor(example)
     assert {("Ketamine", "DRUG"), ("depression", "DISORDER"), ("Depression", "DISORDER"),
             ("psychiatric disorders", "DISORDER")} <= _ents(result)
     assert all(result.text[e.start : e.end] == e.text and 0.5 <= e.score <= 1 for e in result.entities)
 
 
-def test_structured_abstract_entities(extractor, shared):
+def test_structured_abstract_entities(shipped_extractor, shared):
     from claimx.io.readers import read_inputs
 
     from .conftest import EXAMPLE_XML
 
-    result = extractor(next(iter(read_inputs(EXAMPLE_XML))))
+    result = shipped_extractor(next(iter(read_inputs(EXAMPLE_XML))))
     assert {("terbutaline", "DRUG"), ("asthma", "DISORDER"), ("Exacerbation rates", "OUTCOME")} <= _ents(result)
 
 
-def test_drug_inside_a_hyphenated_token(extractor):
-    result = extractor("Cocaine-induced seizures were prevented by diazepam in rats.")
+def test_drug_inside_a_hyphenated_token(shipped_extractor):
+    result = shipped_extractor("Cocaine-induced seizures were prevented by diazepam in rats.")
     assert {("Cocaine", "DRUG"), ("seizures", "DISORDER"), ("diazepam", "DRUG")} <= _ents(result)
 
 
@@ -36,9 +38,9 @@ def _claim_with(result, label, text):
 
 @pytest.mark.xfail(strict=True, reason="issue 4 open: the shipped claim model finds no claim in this perspective "
                    "abstract (P(claim) < 0.01 for every sentence); see the model card")
-def test_example_abstract_claims(extractor, example):
+def test_example_abstract_claims(shipped_extractor, example):
     """Issue 4: the mechanistic claims of the guideline's worked example, and no claim for the background."""
-    result = extractor(example)
+    result = shipped_extractor(example)
     by_text = {c.text.split(",")[0]: c for c in result.claims}
     assert not any(c.text.startswith("Depression is a leading cause") for c in result.claims)
     (model,) = _claim_with(result, "MECHANISM", "synaptic connectivity model of CSP")
@@ -48,20 +50,20 @@ def test_example_abstract_claims(extractor, example):
     assert by_text and all(c.text == result.text[c.start:c.end] for c in result.claims)
 
 
-def test_example_background_and_topic_title_are_not_claims(extractor, example):
-    result = extractor(example)
+def test_example_background_and_topic_title_are_not_claims(shipped_extractor, example):
+    result = shipped_extractor(example)
     assert not any(c.text.startswith(("Depression is a leading cause", "Ketamine and rapid acting"))
                    for c in result.claims)
 
 
-def test_structured_abstract_claims(extractor, shared):
+def test_structured_abstract_claims(shipped_extractor, shared):
     """The NEJM structured abstract: results and conclusions are claims with roles inside their sentence,
     methods are not."""
     from claimx.io.readers import read_inputs
 
     from .conftest import EXAMPLE_XML
 
-    result = extractor(next(iter(read_inputs(EXAMPLE_XML))))
+    result = shipped_extractor(next(iter(read_inputs(EXAMPLE_XML))))
     assert result.claims, "the conclusions of a trial abstract are claims"
     assert not any(c.text.startswith("METHODS") for c in result.claims)
     for c in result.claims:
@@ -74,11 +76,11 @@ def test_structured_abstract_claims(extractor, shared):
 def test_other_precisions_find_the_same_drugs_and_disorders(precision, example):
     import claimx
 
-    ex = claimx.load(device="cpu", precision=precision)
+    ex = claimx.load(SHIPPED_MODEL, device="cpu", precision=precision)
     if precision == "int8":
         import torch
 
-        assert not any(type(m) is torch.nn.Linear for m in ex.nlp.get_pipe("claimx_model").tagger.model.modules())
+        assert not any(type(m) is torch.nn.Linear for m in ex.nlp.get_pipe("claimx_model").predictor.model.modules())
     assert {("Ketamine", "DRUG"), ("depression", "DISORDER"), ("psychiatric disorders", "DISORDER")} <= _ents(ex(example))
 
 
@@ -86,4 +88,13 @@ def test_an_unknown_precision_is_refused():
     import claimx
 
     with pytest.raises(claimx.ModelError, match="unknown precision 'fp8'; use auto, bf16, fp32, int8"):
-        claimx.load(precision="fp8")
+        claimx.load(SHIPPED_MODEL, precision="fp8")
+
+
+def test_spacy_route_sets_claims_and_ents(shipped_extractor):
+    doc = shipped_extractor.nlp("Ketamine rapidly reduced depressive symptoms.")
+    (claim,) = doc._.claims  # the guideline's example of a causal claim
+    assert (claim.start, claim.end, claim.type, claim.certainty, claim.negated) == (0, 45, "causal", "asserted", False)
+    assert [(r.label, r.text) for r in claim.roles] == [("AGENT", "Ketamine"), ("EFFECT", "depressive symptoms")]
+    assert ("Ketamine", "DRUG") in [(e.text, e.label_) for e in doc.ents]
+    assert shipped_extractor.nlp.pipe_names == ["claimx_sentencizer", "claimx_abbreviation_detector", "claimx_model"]

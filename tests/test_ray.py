@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a local Ray cluster: processes, seconds to start
+
 ray = pytest.importorskip("ray")
 
-from claimx.distributed import ExtractBatch, extract_dataset, read_records  # noqa: E402
-from claimx.jobs import run_extract  # noqa: E402
+from claimx import ExtractOptions  # noqa: E402
+from claimx.run.distributed import ExtractBatch, extract_dataset, read_records  # noqa: E402
+from claimx.run.jobs import run_extract  # noqa: E402
 
 from .conftest import SHIPPED_EXAMPLES  # noqa: E402
 from .test_cli import _lines, claimx  # noqa: E402
@@ -52,7 +55,8 @@ def _plain(rows: list[dict]) -> list[dict]:
 
 
 def test_ray_gives_the_records_of_the_local_run(local_ray, inputs, tmp_path: Path, extractor):
-    rows = extract_dataset(read_records(inputs), device="cpu", batch_size=2, concurrency=2).take_all()
+    options = ExtractOptions(model=str(extractor.spec.path), device="cpu", batch_size=2)
+    rows = extract_dataset(read_records(inputs), options=options, concurrency=2).take_all()
     assert len(rows) == 5
     results, errors = _split_rows(_plain(rows), inputs)
     assert (results, errors) == _local(inputs, tmp_path, extractor)
@@ -73,7 +77,8 @@ class _DiesOnce(ExtractBatch):
 def test_a_dead_actor_is_restarted_and_the_run_completes(local_ray, inputs, tmp_path: Path, extractor):
     marker = tmp_path / "died"
     dies = type("DiesOnce", (_DiesOnce,), {"marker": str(marker)})
-    rows = extract_dataset(read_records(inputs), device="cpu", batch_size=2, batch_class=dies).take_all()
+    options = ExtractOptions(model=str(extractor.spec.path), device="cpu", batch_size=2)
+    rows = extract_dataset(read_records(inputs), options=options, batch_class=dies).take_all()
     assert marker.exists()  # it did die
     assert _split_rows(_plain(rows), inputs) == _local(inputs, tmp_path, extractor)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from claimx.io.readers import InputError, collect_inputs, expand_inputs, read_inputs, read_jsonl, read_pubmed_xml, read_text
+from claimx.errors import InputError
+from claimx.io.readers import collect_inputs, expand_inputs, read_inputs, read_jsonl, read_pubmed_xml, read_text
 from claimx.records import Record, RecordError
 
 from .conftest import EXAMPLE_XML

@@ -1,6 +1,7 @@
 import pytest
 
-from claimx.records import Fields, InvalidRecordError, Record, error_id, record_from_mapping
+from claimx.errors import InvalidRecordError
+from claimx.records import Fields, Record, error_id, record_from_mapping
 
 
 def test_text_is_title_space_abstract_and_breaks_mark_the_abstract():

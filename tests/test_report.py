@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import lxml.html
 
+from claimx.analysis.report import build_report
 from claimx.records import RecordError
-from claimx.report import build_report
 
 from .conftest import make_result
 

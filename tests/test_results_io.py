@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 import claimx
-from claimx.io.results import ResultsError, read_results
+from claimx.errors import ResultsError
+from claimx.io.results import read_results
 from claimx.records import RecordError
 
 from .conftest import make_result

@@ -10,7 +10,7 @@ import pytest
 spacy = pytest.importorskip("spacy")
 pytest.importorskip("scispacy")
 
-from claimx.sentences import BREAKS_KEY, ClaimxSentencizer, build_pipeline  # noqa: E402
+from claimx.pipeline.sentences import BREAKS_KEY, ClaimxSentencizer, build_pipeline  # noqa: E402
 
 
 @pytest.fixture(scope="module")

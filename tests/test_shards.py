@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from claimx.jobs import JobError
-from claimx.shards import output_names, parse_shard, shard_files
+from claimx.errors import UsageError
+from claimx.run.shards import output_names, parse_shard, shard_files
 
 from .test_cli import _big_input, _lines, _wait_for, claimx
 
@@ -28,14 +28,14 @@ def test_shards_take_every_nth_file_of_the_sorted_list():
 
 @pytest.mark.parametrize("spec", ["2/2", "-1/4", "1", "a/b", "0/0"])
 def test_a_bad_shard_is_a_usage_error(spec: str):
-    with pytest.raises(JobError, match="--shard"):
+    with pytest.raises(UsageError, match="--shard"):
         parse_shard(spec)
 
 
 def test_output_names_drop_the_input_ending_and_refuse_collisions():
     assert output_names([Path("/a/pubmed25n0001.xml.gz"), Path("/a/x.v1.jsonl")]) == {
         Path("/a/pubmed25n0001.xml.gz"): "pubmed25n0001", Path("/a/x.v1.jsonl"): "x.v1"}
-    with pytest.raises(JobError, match="both be written"):
+    with pytest.raises(UsageError, match="both be written"):
         output_names([Path("/a/x.jsonl"), Path("/b/x.xml.gz")])
 
 
@@ -80,6 +80,7 @@ def test_out_dir_refuses_options_that_name_other_outputs(tmp_path: Path):
     assert p.returncode == 2 and b"--shard needs --out-dir" in p.stderr
 
 
+@pytest.mark.slow  # real processes (/dev/stdout, kill -9, Ctrl-C)
 @pytest.mark.parametrize("fmt", ["jsonl", "parquet"])
 def test_a_sharded_run_killed_with_sigkill_finishes_on_rerun_with_every_record_once(tmp_path: Path, fmt: str):
     src, out = tmp_path / "in", tmp_path / "out"

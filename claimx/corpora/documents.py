@@ -10,8 +10,6 @@ import datasets
 
 logger = logging.getLogger(__name__)
 
-LABELS: tuple[str, ...] = ("DRUG", "DISORDER", "OUTCOME")
-
 
 @dataclass(frozen=True, order=True)
 class Span:

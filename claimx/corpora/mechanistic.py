@@ -16,28 +16,26 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..results import CERTAINTIES, CLAIM_TYPES, ROLE_LABELS
 from .texts import document_parts, join_title
 
-__all__ = ["ANNOTATIONS", "CLAIM_TYPES", "CERTAINTY", "ROLES", "build_record", "load_mechclaims",
+__all__ = ["ANNOTATIONS", "build_record", "load_mechclaims",
            "resolve_labels", "sentence_spans", "text_of"]
 
 ANNOTATIONS = Path(__file__).resolve().parents[2] / "corpora" / "mechclaims" / "annotations.jsonl"
-CLAIM_TYPES = ("mechanistic", "causal", "correlational", "descriptive")
-CERTAINTY = ("asserted", "hedged")
-ROLES = ("AGENT", "MECHANISM", "EFFECT")
 _STRIP = " \t\n.,;:"
 
 
 @lru_cache(maxsize=1)
 def _splitter():
-    from ..sentences import build_pipeline
+    from ..pipeline.sentences import build_pipeline
 
     return build_pipeline("claimx_sentencizer", abbreviations=False)
 
 
 def sentence_spans(title: str, abstract: str) -> list[tuple[int, int]]:
     """Sentence (start, end) offsets in ``title + " " + abstract`` as claimx splits them (title = first sentence)."""
-    from ..sentences import BREAKS_KEY
+    from ..pipeline.sentences import BREAKS_KEY
 
     text = join_title(title, abstract)
     doc = _splitter().make_doc(text)
@@ -104,8 +102,8 @@ def resolve_labels(sentences: list[str], labels: list[dict[str, Any]]) -> list[d
             continue
         if lab.get("type") not in CLAIM_TYPES:
             raise ValueError(f"sentence {i}: type {lab.get('type')!r} not in {CLAIM_TYPES}")
-        if lab.get("certainty") not in CERTAINTY:
-            raise ValueError(f"sentence {i}: certainty {lab.get('certainty')!r} not in {CERTAINTY}")
+        if lab.get("certainty") not in CERTAINTIES:
+            raise ValueError(f"sentence {i}: certainty {lab.get('certainty')!r} not in {CERTAINTIES}")
         for k in ("negated", "key"):
             if not isinstance(lab.get(k), bool):
                 raise ValueError(f"sentence {i}: {k!r} must be true or false")
@@ -115,8 +113,8 @@ def resolve_labels(sentences: list[str], labels: list[dict[str, Any]]) -> list[d
                 raise ValueError(f"sentence {i}: role {role!r} must be [label, text] or [label, text, occurrence]")
             label, text = role[0], role[1]
             occurrence = role[2] if len(role) == 3 else 1
-            if label not in ROLES:
-                raise ValueError(f"sentence {i}: role label {label!r} not in {ROLES}")
+            if label not in ROLE_LABELS:
+                raise ValueError(f"sentence {i}: role label {label!r} not in {ROLE_LABELS}")
             if not isinstance(text, str) or not text.strip(_STRIP):
                 raise ValueError(f"sentence {i}: empty role text")
             if text != text.strip(_STRIP):

@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import corpora_dir
 from . import CORPORA as _PUBTATOR_FILES
+from . import corpora_dir
 
 __all__ = ["SOURCES", "document_parts", "document_texts", "join_title"]
 

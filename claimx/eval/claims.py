@@ -1,47 +1,27 @@
-"""Scoring the claim component: MechClaims dev (score_claims.py's metrics), key-claim sentence F1 on
-the claim-sentence corpus, 4-way causal-language macro-F1, and agreement between two annotators.
-
-The metrics of MechClaims come from ``../shared/tools/score_claims.py`` itself (imported from the
-shared folder), so the numbers are the scorer's.
+"""Scoring the claim component: MechClaims dev (`scoring.score_claims`, the metrics of the shared
+score_claims.py), key-claim sentence F1 on the claim-sentence corpus, 4-way causal-language macro-F1, and
+agreement between two annotators. Predictions come from a `claimx.models.predictor.Predictor`.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
-from typing import Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .scoring import prf, score_claims
+
+if TYPE_CHECKING:
+    from ..corpora.claim_sources import ClaimDoc
+    from ..models.predictor import Predictor
+
 __all__ = ["CAUSAL_CLASSES", "agreement", "causal_class", "evaluate_causal", "evaluate_key_claims",
-           "evaluate_mechclaims", "key_claim_f1", "predictions_as_output", "prf", "score_claims"]
+           "evaluate_mechclaims", "key_claim_f1", "predictions_as_output"]
 
 CAUSAL_CLASSES = ("none", "direct causal", "conditional causal", "correlational")
-
-
-@lru_cache(maxsize=1)
-def _scorer():
-    from ..corpora import corpora_dir
-
-    path = corpora_dir().parent / "tools" / "score_claims.py"
-    spec = importlib.util.spec_from_file_location("score_claims", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
-
-
-def score_claims(gold: Sequence[dict], pred: Sequence[dict]) -> dict[str, Any]:
-    """score_claims.py's ``score`` on gold documents and claimx output records (matched by id)."""
-    return _scorer().score({str(d["id"]): d for d in gold}, {str(d["id"]): d for d in pred})
-
-
-def prf(tp: int, fp: int, fn: int) -> dict[str, float]:
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return {"p": round(p, 4), "r": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-            "tp": tp, "fp": fp, "fn": fn}
 
 
 def key_claim_f1(gold: Sequence[dict], pred: Sequence[dict]) -> dict[str, float]:
@@ -56,37 +36,30 @@ def key_claim_f1(gold: Sequence[dict], pred: Sequence[dict]) -> dict[str, float]
     return prf(c["tp"], c["fp"], c["fn"])
 
 
-def predictions_as_output(model, tokenizer, docs: Sequence[dict], device: str = "cpu", *, precision: str = "auto",
-                          **thresholds) -> list[dict]:
-    """Run the model on gold documents' texts and sentences; claimx output records (claims only)."""
-    from dataclasses import asdict
+def predictions_as_output(predictor: Predictor, docs: Sequence[dict], **thresholds: float) -> list[dict]:
+    """Run the model on gold documents' texts and sentences; claimx output records (claims only).
+    ``thresholds``: ``claim_threshold`` / ``key_threshold`` other than the model's."""
+    from ..pipeline.claims import decode_claims
 
-    from ..claims import decode_claims
-    from ..models.claim_inference import predict_documents
-
-    settings = model.claims
+    settings = predictor.model.claims
     kw = {"claim_threshold": settings.claim_threshold, "key_threshold": settings.key_threshold, **thresholds}
-    preds = predict_documents(model, tokenizer, [(d["text"], [tuple(s) for s in d["sentences"]]) for d in docs], device,
-                              precision=precision)
+    preds = predictor.predict([(d["text"], [tuple(s) for s in d["sentences"]]) for d in docs])
     return [{"id": d["id"], "claims": [asdict(c) for c in decode_claims(d["text"], p.sentences, p.roles, [], **kw)]}
             for d, p in zip(docs, preds)]
 
 
-def evaluate_mechclaims(model, tokenizer, docs: Sequence[dict], device: str = "cpu") -> dict[str, Any]:
+def evaluate_mechclaims(predictor: Predictor, docs: Sequence[dict]) -> dict[str, Any]:
     """score_claims.py metrics plus key-claim F1 on MechClaims documents (``load_mechclaims``)."""
-    pred = predictions_as_output(model, tokenizer, docs, device)
+    pred = predictions_as_output(predictor, docs)
     out = score_claims(docs, pred)
     out["key_sentence"] = key_claim_f1(docs, pred)
     return out
 
 
-def evaluate_key_claims(model, tokenizer, docs, device: str = "cpu", thresholds: Sequence[float] = (), *,
-                        precision: str = "auto") -> dict[str, Any]:
-    """Key-claim sentence F1 on claim-sentence documents (``claim_data.load_claim_sentences``), at the
+def evaluate_key_claims(predictor: Predictor, docs: Sequence[ClaimDoc], thresholds: Sequence[float] = ()) -> dict[str, Any]:
+    """Key-claim sentence F1 on claim-sentence documents (``claim_sources.load_claim_sentences``), at the
     model's key threshold (and at each of ``thresholds``, for information)."""
-    from ..models.claim_inference import predict_documents
-
-    preds = predict_documents(model, tokenizer, [(d.text, d.sentences) for d in docs], device, precision=precision)
+    preds = predictor.predict([(d.text, d.sentences) for d in docs])
     gold, score = [], []
     for d, p in zip(docs, preds):
         for k, sp in zip(d.key, p.sentences):
@@ -99,7 +72,8 @@ def evaluate_key_claims(model, tokenizer, docs, device: str = "cpu", thresholds:
         yes = score_a >= t
         return prf(int((yes & (gold_a == 1)).sum()), int((yes & (gold_a == 0)).sum()), int((~yes & (gold_a == 1)).sum()))
 
-    out = {"threshold": model.claims.key_threshold, **at(model.claims.key_threshold), "sentences": len(gold)}
+    threshold = predictor.model.claims.key_threshold
+    out = {"threshold": threshold, **at(threshold), "sentences": len(gold)}
     if thresholds:
         out["sweep"] = {f"{t:.2f}": at(t)["f1"] for t in thresholds}
     return out
@@ -112,11 +86,9 @@ def causal_class(types: np.ndarray, hedged: float) -> int:
     return int(np.argmax(scores))
 
 
-def evaluate_causal(model, tokenizer, docs, device: str = "cpu") -> dict[str, Any]:
+def evaluate_causal(predictor: Predictor, docs: Sequence[ClaimDoc]) -> dict[str, Any]:
     """Macro-F1 over Yu et al.'s 4 classes on standalone sentences (``load_causal``)."""
-    from ..models.claim_inference import predict_documents
-
-    preds = predict_documents(model, tokenizer, [(d.text, d.sentences) for d in docs], device)
+    preds = predictor.predict([(d.text, d.sentences) for d in docs])
     gold = [d.meta["label"] for d in docs]
     pred = [causal_class(p.sentences[0].types, p.sentences[0].hedged) for p in preds]
     return causal_scores(gold, pred)

@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .scoring import prf
+
 __all__ = [
     "Counts", "EntityReport", "evaluate_entities", "format_reports", "score_entities", "strict_counts", "token_counts",
 ]
@@ -32,20 +34,19 @@ class Counts:
 
     @property
     def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        return prf(self.tp, self.fp, self.fn)["p"]
 
     @property
     def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        return prf(self.tp, self.fp, self.fn)["r"]
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return prf(self.tp, self.fp, self.fn)["f1"]
 
     def to_dict(self) -> dict[str, float]:
         return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "gold": self.tp + self.fn,
-                "p": round(self.precision, 4), "r": round(self.recall, 4), "f1": round(self.f1, 4)}
+                "p": self.precision, "r": self.recall, "f1": self.f1}
 
 
 def _keyed(mentions: Iterable[Mention], labels: Iterable[str]) -> set[tuple[int, int, str]]:
@@ -153,10 +154,10 @@ def format_reports(reports: Iterable[EntityReport], title: str | None = None,
 
 def evaluate_entities(tagger: Callable[[list[str]], list[list[Mention]]], examples: Sequence, *,
                       corpus: str, split: str, labels: Sequence[str] | None = None) -> EntityReport:
-    """Run ``tagger`` (texts → mentions, e.g. an `EntityTagger`) on ``examples`` (`Example`s of
+    """Run ``tagger`` (texts → mentions, e.g. a `Predictor`'s entities) on ``examples`` (`Example`s of
     one corpus) and score the labels that corpus annotates (or ``labels``)."""
     if labels is None:
-        from ..models.data import CORPUS_LABELS
+        from ..corpora.examples import CORPUS_LABELS
 
         labels = CORPUS_LABELS[corpus]
     texts = [e.text for e in examples]

@@ -23,12 +23,12 @@ from typing import IO
 
 from lxml import etree
 
-from ..records import Fields, InvalidRecordError, Record, RecordError, _pick, error_id, record_from_mapping
+from ..errors import InputError, InvalidRecordError
+from ..options import INPUT_FORMATS
+from ..records import Fields, Record, RecordError, error_id, pick, record_from_mapping
 
 __all__ = [
-    "FORMATS",
     "SUFFIXES",
-    "InputError",
     "collect_inputs",
     "expand_inputs",
     "read_inputs",
@@ -38,9 +38,6 @@ __all__ = [
 ]
 
 Item = Record | RecordError
-
-#: Input formats, as `--input-format` names them.
-FORMATS = ("jsonl", "xml", "txt")
 
 #: File name endings claimx reads, and the format each means.
 SUFFIXES = {
@@ -59,10 +56,6 @@ _OWN_FILES = (".manifest.json",)
 _CHUNK = 1 << 16
 _BOM = codecs.BOM_UTF8
 _STDIN = "-"
-
-
-class InputError(Exception):
-    """The input as a whole cannot be read (missing file, unknown format): a usage error."""
 
 
 class _Lost(Exception):
@@ -118,8 +111,8 @@ def collect_inputs(
     anything is read, for a missing input, a file whose format its name does not tell (unless
     `input_format` is given), an unknown `input_format`, or a file that cannot be read.
     """
-    if input_format is not None and input_format not in FORMATS:
-        raise InputError(f"unknown input format {input_format!r}; use --input-format {', '.join(FORMATS)}")
+    if input_format is not None and input_format not in INPUT_FORMATS:
+        raise InputError(f"unknown input format {input_format!r}; use --input-format {', '.join(INPUT_FORMATS)}")
     files: list[Path] = []
     for spec in [specs] if isinstance(specs, (str, Path)) else list(specs):
         if str(spec) == _STDIN:
@@ -186,7 +179,7 @@ def _read_chunks(fmt: str, chunks: Iterator[bytes], name: str, fields: Fields, k
     elif fmt == "txt":
         yield from _text_items(chunks, name)
     else:
-        raise InputError(f"unknown input format {fmt!r}; use {', '.join(FORMATS)}")
+        raise InputError(f"unknown input format {fmt!r}; use {', '.join(INPUT_FORMATS)}")
 
 
 # --- bytes in: plain or gzip-compressed, with the readable prefix of a damaged file ----------------
@@ -285,7 +278,7 @@ def _jsonl_items(chunks: Iterator[bytes], name: str, fields: Fields, keep_meta: 
             try:
                 yield record_from_mapping(obj, fields, keep_meta=keep_meta, source=name, line=lineno, default_id=f"{base}:{lineno}")
             except InvalidRecordError as e:
-                rid = _pick(obj, fields.id)[1] if isinstance(obj, dict) else None
+                rid = pick(obj, fields.id)[1] if isinstance(obj, dict) else None
                 yield RecordError(lineno, error_id(rid), str(e), name)
     except _Lost as e:
         yield _lost(name, lineno + 1, str(e))

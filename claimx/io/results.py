@@ -8,17 +8,14 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from ..errors import ResultsError
 from ..records import RecordError, error_id
 from ..results import Result
 
-__all__ = ["ResultsError", "read_results", "result_files"]
+__all__ = ["read_results", "result_files"]
 
 _SUFFIXES = (".jsonl", ".jsonl.gz", ".parquet")
 _FIX = "give the output of `claimx extract` (one result object per line)"
-
-
-class ResultsError(Exception):
-    """A results path that does not exist or holds no results file; the message says what to give instead."""
 
 
 def _is_results(path: Path) -> bool:

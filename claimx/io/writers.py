@@ -2,7 +2,7 @@
 
 Each writer reports its `position`, the state of the output that is durable so far: for JSONL the
 byte size after the last `flush()`, for Parquet the number of complete part files. A job records it
-(see `claimx.jobs`) and, to resume, opens the writer again at that position: JSONL is cut back to the
+(see `claimx.run.jobs`) and, to resume, opens the writer again at that position: JSONL is cut back to the
 recorded size (which also removes a half-written line), Parquet parts beyond the recorded count are
 deleted. Parquet is written as part files of at least `rows_per_part` rows in `OUT.parts/` (each
 written to a `.tmp` file and renamed into place) and merged into `OUT` at the end.
@@ -23,9 +23,9 @@ from typing import IO, Any, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["FORMATS", "PARQUET_SCHEMA", "JsonlWriter", "ParquetWriter", "Writer", "open_writer", "parts_of"]
+from ..options import OUTPUT_FORMATS
 
-FORMATS = ("jsonl", "parquet")
+__all__ = ["PARQUET_SCHEMA", "JsonlWriter", "ParquetWriter", "Writer", "open_writer", "parts_of"]
 
 _ROLE = pa.struct([("label", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("expanded", pa.string())])
 #: Arrow schema of one output record; `meta` (when asked for) is stored as a JSON string.
@@ -261,4 +261,4 @@ def open_writer(
         if path is None:
             raise ValueError("Parquet cannot be written to stdout; give an output file with -o")
         return ParquetWriter(path, resume_from=resume_from, rows_per_part=rows_per_part, keep_parts=keep_parts)
-    raise ValueError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}")
+    raise ValueError(f"unknown output format {fmt!r}; use one of {', '.join(OUTPUT_FORMATS)}")

@@ -1,27 +1,8 @@
-"""The claimx encoder and its heads: model folders, batched prediction, training data.
+"""The model runtime and its parts (torch): what `claimx.load()` runs, and what training builds on.
 
-    from claimx.models import EntityTagger
-    tagger = EntityTagger.load("models/claimx-minilm", device="cpu")
-    tagger(["Ketamine reduced depressive symptoms."])  # [[(0, 8, "DRUG", 0.98), ...]]
-
-Training lives in `claimx.models.training` (imported on demand; see scripts/train_entities.py).
+- `spec`: model folders and installed models → `ModelSpec` (no torch);
+- `encoder` + `heads`: the encoder and the entity, claim and role heads; `save_encoder` / `load_encoder`;
+- `windows` (word pieces, windows, batches) and `bio` (BIO tags ↔ spans);
+- `predictor`: `Predictor.load(spec)` then `predict([(text, sentence spans), ...])`, one encoder pass for all heads;
+- `training/`: targets, the step loop, the entity and claim trainers (scripts/train_*.py).
 """
-
-from .encoder import ENTITY_LABELS, ClaimxEncoder, EntitySettings, TokenTagHead, load_encoder, save_encoder
-from .inference import EntityTagger, predict_entities
-from .tagging import decode_bio, encode_bio, make_windows, window_owners
-
-__all__ = [
-    "ENTITY_LABELS",
-    "ClaimxEncoder",
-    "EntitySettings",
-    "EntityTagger",
-    "TokenTagHead",
-    "decode_bio",
-    "encode_bio",
-    "load_encoder",
-    "make_windows",
-    "predict_entities",
-    "save_encoder",
-    "window_owners",
-]

@@ -1,80 +1,34 @@
 """The claimx encoder: one transformer pass feeding task heads, saved as a model folder.
 
 ``ClaimxEncoder`` = a Hugging Face encoder (``AutoModel``, e.g. all-MiniLM-L6-v2) + heads in a
-``ModuleDict``: ``entities`` (per-label BIO logits for every word piece, ``[batch, pieces,
-labels, 3]``) and, once ``add_claims()`` attached it, ``claims`` (``claim_heads.ClaimHeads``: a
-branch of the top layers that starts from the same pass's lower hidden states, sentence heads and
-a role head). `encode_states` runs the encoder once for all heads.
+``ModuleDict``: ``entities`` (``heads.TokenTagHead``: per-label BIO logits for every word piece) and,
+once ``add_claims()`` attached it, ``claims`` (``heads.ClaimHeads``: a branch of the top layers that
+starts from the same pass's lower hidden states, sentence heads and a role head). `encode_states`
+runs the encoder once for all heads.
 
-A model folder holds::
-
-    model.safetensors   all weights ("backbone.*", "heads.<name>.*")
-    config.json         the encoder's transformers config (architecture only, no weights)
-    tokenizer.json ...  the fast tokenizer
-    claimx.json         name, version, components ["entities", "claims"], labels, window and claim settings
-    README.md           the model card (optional)
-
-`load_encoder` reads it with no network access.
+`save_encoder` writes a model folder (layout in `claimx.models.spec`); `load_encoder` reads one with no
+network access.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
-__all__ = [
-    "ENTITY_LABELS",
-    "ClaimxEncoder",
-    "EntitySettings",
-    "TokenTagHead",
-    "load_encoder",
-    "save_encoder",
-]
+from ..errors import ModelError
+from .heads import ClaimHeads, TokenTagHead
+from .spec import ClaimSettings, EntitySettings, ModelSpec
+
+__all__ = ["ClaimxEncoder", "load_encoder", "save_encoder"]
 
 
-#: Entity labels of the shipped model, in head-column order.
-ENTITY_LABELS: tuple[str, ...] = ("DRUG", "DISORDER", "OUTCOME")
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
-
-
-@dataclass
-class EntitySettings:
-    """What the ``entities`` component needs besides weights (stored in ``claimx.json``)."""
-
-    labels: tuple[str, ...] = ENTITY_LABELS
-    scheme: str = "BIO per label over all word pieces"
-    max_pieces: int = 512  # window size including [CLS]/[SEP]
-    stride: int = 128  # overlap between consecutive windows, in pieces
-    snap_to_words: bool = True  # widen spans that start/end inside a word
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EntitySettings:
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        if "labels" in known:
-            known["labels"] = tuple(known["labels"])
-        return cls(**known)
-
-
-class TokenTagHead(nn.Module):
-    """Per-label BIO logits for every piece: ``[batch, pieces, n_labels, 3]``."""
-
-    def __init__(self, hidden_size: int, n_labels: int, dropout: float = 0.1, init_std: float = 0.02) -> None:
-        super().__init__()
-        self.n_labels = n_labels
-        self.dropout = nn.Dropout(dropout)
-        self.proj = nn.Linear(hidden_size, n_labels * 3)
-        nn.init.normal_(self.proj.weight, std=init_std)
-        nn.init.zeros_(self.proj.bias)
-
-    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        logits = self.proj(self.dropout(hidden))
-        return logits.view(*hidden.shape[:-1], self.n_labels, 3)
 
 
 class ClaimxEncoder(nn.Module):
@@ -86,17 +40,15 @@ class ClaimxEncoder(nn.Module):
         super().__init__()
         self.backbone = backbone
         self.entities = entities or EntitySettings()
-        self.claims = None  # ClaimSettings once add_claims() was called
+        self.claims: ClaimSettings | None = None  # set by add_claims()
         hidden = backbone.config.hidden_size
         init_std = getattr(backbone.config, "initializer_range", 0.02)
         self.heads = nn.ModuleDict(
             {"entities": TokenTagHead(hidden, len(self.entities.labels), dropout, init_std)}
         )
 
-    def add_claims(self, settings=None, dropout: float = 0.1):
-        """Attach the claim component (``heads["claims"]``, see ``claim_heads``); returns it."""
-        from .claim_heads import ClaimHeads, ClaimSettings
-
+    def add_claims(self, settings: ClaimSettings | None = None, dropout: float = 0.1) -> ClaimHeads:
+        """Attach the claim component (``heads["claims"]``, see ``heads.ClaimHeads``); returns it."""
         self.claims = settings or ClaimSettings()
         c = self.backbone.config
         head = ClaimHeads(c.hidden_size, c.num_attention_heads, c.intermediate_size, self.claims, dropout,
@@ -194,32 +146,26 @@ def save_encoder(
     return path
 
 
-def load_encoder(path: str | Path, *, device: str | torch.device = "cpu") -> tuple[ClaimxEncoder, Any, dict]:
-    """``(model, tokenizer, claimx.json contents)`` from a model folder; float32, eval mode."""
+def load_encoder(spec: ModelSpec | str | Path, *, device: str | torch.device = "cpu") -> tuple[ClaimxEncoder, Any]:
+    """``(model, tokenizer)`` of a model (a `ModelSpec`, or a folder); float32 weights, eval mode."""
     from safetensors.torch import load_file
     from transformers import AutoConfig, AutoModel, AutoTokenizer
 
-    path = Path(path)
-    meta_file = path / "claimx.json"
-    weights = path / "model.safetensors"
-    if not meta_file.is_file() or not weights.is_file():
-        missing = meta_file if not meta_file.is_file() else weights
-        raise FileNotFoundError(f"{path} is not a claimx model folder ({missing.name} missing); "
-                                "train one with scripts/train_entities.py")
-    meta = json.loads(meta_file.read_text(encoding="utf-8"))
-    config = AutoConfig.from_pretrained(str(path), local_files_only=True)
+    spec = spec if isinstance(spec, ModelSpec) else ModelSpec.read(spec)
+    weights = spec.path / "model.safetensors"
+    if not weights.is_file():
+        raise ModelError(f"{spec.path} has no model.safetensors; restore the model folder from the release")
+    config = AutoConfig.from_pretrained(str(spec.path), local_files_only=True)
     try:
         backbone = AutoModel.from_config(config, add_pooling_layer=False)
     except TypeError:
         backbone = AutoModel.from_config(config)
-    model = ClaimxEncoder(backbone, entities=EntitySettings.from_dict(meta.get("entities", {})))
-    if "claims" in meta.get("components", []):
-        from .claim_heads import ClaimSettings
-
-        model.add_claims(ClaimSettings.from_dict(meta.get("claims", {})))
+    model = ClaimxEncoder(backbone, entities=spec.entities)
+    if spec.claims is not None:
+        model.add_claims(spec.claims)
     state = load_file(str(weights))
     model.float()  # from_config may follow the stored dtype (float16); compute starts from float32
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in state.items()})
     model.eval().to(device)
-    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-    return model, tokenizer, meta
+    tokenizer = AutoTokenizer.from_pretrained(str(spec.path), local_files_only=True)
+    return model, tokenizer

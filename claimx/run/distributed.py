@@ -1,8 +1,8 @@
 """claimx on Ray Data, for runs past one machine (`pip install "claimx[ray]"`).
 
-    import ray, claimx.distributed as cd
+    import claimx, claimx.run.distributed as cd
     ds = cd.read_records(["pubmed/"])                  # one row per input record (or read error)
-    out = cd.extract_dataset(ds, concurrency=8, num_gpus=1)
+    out = cd.extract_dataset(ds, options=claimx.ExtractOptions(device="cuda"), concurrency=8, num_gpus=1)
     out.write_parquet("s3://bucket/claims/")           # or any Ray Data sink
 
 `claimx extract INPUT... --engine ray --out-dir DIR` does the same from the command line. Every row of
@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from .io.readers import collect_inputs, read_inputs
-from .io.writers import PARQUET_SCHEMA
-from .records import Fields, Record, RecordError
+from ..io.readers import collect_inputs, read_inputs
+from ..io.writers import PARQUET_SCHEMA
+from ..options import ExtractOptions
+from ..records import Fields, Record, RecordError
 
 if TYPE_CHECKING:
     import ray.data
@@ -69,11 +71,11 @@ def read_records(
 class ExtractBatch:
     """The actor of the pool: loads the model once, then turns batches of input rows into output rows."""
 
-    def __init__(self, model: str | None = None, device: str = "auto", batch_size: int = 256, precision: str = "auto") -> None:
-        from .extractor import load
+    def __init__(self, options: ExtractOptions = ExtractOptions()) -> None:
+        from ..extractor import Extractor
 
-        self.extractor = load(model, device=device, keep_meta=True, precision=precision)
-        self.batch_size = batch_size
+        self.extractor = Extractor.from_options(replace(options, keep_meta=True))
+        self.batch_size = options.batch_size
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         items: list[Record | RecordError] = []
@@ -86,7 +88,7 @@ class ExtractBatch:
         rows = []
         for item, out in zip(items, self.extractor.process(items, batch_size=self.batch_size)):
             if isinstance(out, RecordError):
-                rows.append({"id": out.id, "entities": [], "abbreviations": [], "claims": [], "model": self.extractor.info.label,
+                rows.append({"id": out.id, "entities": [], "abbreviations": [], "claims": [], "model": self.extractor.spec.label,
                              "meta": None, "file": out.file, "line": out.line, "error": out.error})
             else:
                 row = out.to_dict()
@@ -98,26 +100,23 @@ class ExtractBatch:
 def extract_dataset(
     ds: ray.data.Dataset,
     *,
-    model: str | Path | None = None,
-    device: str = "auto",
-    batch_size: int = 256,
+    options: ExtractOptions = ExtractOptions(),
     concurrency: int = 1,
     num_cpus: float | None = None,
     num_gpus: float = 0,
-    precision: str = "auto",
     batch_class: type[ExtractBatch] = ExtractBatch,
 ) -> ray.data.Dataset:
-    """Run claimx over `ds` (rows as `read_records` makes them) in a pool of `concurrency` actors, each with
-    `num_cpus` / `num_gpus`; returns rows in `RAY_SCHEMA`. A dead actor is restarted and its batch retried.
-    Leave the read tasks a CPU: a pool that takes every CPU of the cluster waits for them forever.
-    `batch_class` may be a subclass of `ExtractBatch` (e.g. to add columns)."""
+    """Run claimx over `ds` (rows as `read_records` makes them) with `options` (model, device, precision,
+    batch size) in a pool of `concurrency` actors, each with `num_cpus` / `num_gpus`; returns rows in
+    `RAY_SCHEMA`. A dead actor is restarted and its batch retried. Leave the read tasks a CPU: a pool
+    that takes every CPU of the cluster waits for them forever. `batch_class` may be a subclass of
+    `ExtractBatch` (e.g. to add columns)."""
     import ray.data
 
     return ds.map_batches(
         batch_class,
-        fn_constructor_kwargs={"model": None if model is None else str(model), "device": device, "batch_size": batch_size,
-                               "precision": precision},
-        batch_size=batch_size,
+        fn_constructor_kwargs={"options": options},
+        batch_size=options.batch_size,
         batch_format="pyarrow",
         compute=ray.data.ActorPoolStrategy(size=concurrency),
         num_cpus=num_cpus,
@@ -129,28 +128,22 @@ def run_ray(
     inputs: str | Path | Sequence[str | Path],
     out_dir: str | Path,
     *,
-    fmt: str = "parquet",
-    model: str | Path | None = None,
-    device: str = "auto",
-    batch_size: int = 256,
+    options: ExtractOptions = ExtractOptions(),
     concurrency: int = 1,
     num_gpus: float = 0,
-    fields: Fields = Fields(),
-    keep_meta: bool = False,
-    input_format: str | None = None,
-    precision: str = "auto",
     address: str | None = None,
 ) -> int:
-    """`claimx extract --engine ray`: read `inputs`, extract, write `out_dir` as Parquet or JSONL files;
-    connects to the cluster at `address` (default: `RAY_ADDRESS`, else a local Ray). Returns the rows written."""
+    """`claimx extract --engine ray`: read `inputs`, extract, write `out_dir` as Parquet (default) or JSONL files
+    (`options.format`); connects to the cluster at `address` (default: `RAY_ADDRESS`, else a local Ray). Returns
+    the rows written."""
     import ray
 
+    fmt = options.format or "parquet"
     if not ray.is_initialized():
         ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    out = extract_dataset(read_records(inputs, fields=fields, keep_meta=keep_meta, input_format=input_format),
-                          model=model, device=device, batch_size=batch_size, concurrency=concurrency, num_gpus=num_gpus,
-                          precision=precision)
-    if not keep_meta:
+    records = read_records(inputs, fields=options.fields, keep_meta=options.keep_meta, input_format=options.input_format)
+    out = extract_dataset(records, options=options, concurrency=concurrency, num_gpus=num_gpus)
+    if not options.keep_meta:
         out = out.drop_columns(["meta"])
     if fmt == "parquet":
         out.write_parquet(str(out_dir))

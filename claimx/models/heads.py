@@ -1,4 +1,8 @@
-"""The claim component: a branch of the top encoder layers plus sentence and role heads.
+"""The heads over the encoder: a token tagger (entities, roles) and the claim component.
+
+``TokenTagHead``: per-label BIO logits for every word piece (entities DRUG / DISORDER / OUTCOME).
+
+``ClaimHeads``, the claim component: a branch of the top encoder layers plus sentence and role heads.
 
 The entity tagger's encoder runs once per window. The claim component reads its hidden states
 ``branch_layers`` layers below the top and re-runs that many layers of its own (initialised from
@@ -14,48 +18,33 @@ Heads, over the branch output:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .encoder import TokenTagHead
+from ..results import CLAIM_TYPES
+from .spec import ClaimSettings
+from .windows import N_POSITION
 
-__all__ = ["CLAIM_TYPES", "N_POSITION", "ROLE_LABELS", "TYPE_CLASSES", "ClaimHeads", "ClaimSettings",
-           "branch_from_bert", "position_features"]
+__all__ = ["TYPE_CLASSES", "ClaimHeads", "TokenTagHead", "post_ln_block"]
 
-CLAIM_TYPES: tuple[str, ...] = ("mechanistic", "causal", "correlational", "descriptive")
-TYPE_CLASSES: tuple[str, ...] = ("none",) + CLAIM_TYPES  # column 0: not a claim
-ROLE_LABELS: tuple[str, ...] = ("AGENT", "MECHANISM", "EFFECT")
-N_POSITION = 4  # relative position, is title/first, is last, standalone sentence (no document)
+TYPE_CLASSES: tuple[str, ...] = ("none",) + CLAIM_TYPES  # column 0 of the type head: not a claim
 
 
-@dataclass
-class ClaimSettings:
-    """What the ``claims`` component needs besides weights (stored in ``claimx.json``)."""
+class TokenTagHead(nn.Module):
+    """Per-label BIO logits for every piece: ``[batch, pieces, n_labels, 3]``."""
 
-    branch_layers: int = 2
-    sentence_layers: int = 1  # transformer layers across the sentences of a window (discourse context)
-    claim_threshold: float = 0.5  # P(claim) = 1 - P(none)
-    key_threshold: float = 0.5
-    roles: tuple[str, ...] = ROLE_LABELS
+    def __init__(self, hidden_size: int, n_labels: int, dropout: float = 0.1, init_std: float = 0.02) -> None:
+        super().__init__()
+        self.n_labels = n_labels
+        self.dropout = nn.Dropout(dropout)
+        self.proj = nn.Linear(hidden_size, n_labels * 3)
+        nn.init.normal_(self.proj.weight, std=init_std)
+        nn.init.zeros_(self.proj.bias)
 
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ClaimSettings:
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        if "roles" in known:
-            known["roles"] = tuple(known["roles"])
-        return cls(**known)
-
-
-def position_features(index: int, count: int, *, standalone: bool = False) -> list[float]:
-    """Where a sentence sits in its document: ``[i / (n - 1), first, last, standalone]``."""
-    if standalone:
-        return [0.0, 0.0, 0.0, 1.0]
-    return [index / max(1, count - 1), float(index == 0), float(index == count - 1), 0.0]
+    def forward(self, hidden: torch.Tensor) -> torch.Tensor:
+        logits = self.proj(self.dropout(hidden))
+        return logits.view(*hidden.shape[:-1], self.n_labels, 3)
 
 
 class ClaimHeads(nn.Module):
@@ -148,21 +137,3 @@ def post_ln_block(layer: nn.TransformerEncoderLayer, h: torch.Tensor, keep: torc
     a = F.scaled_dot_product_attention(q, k, v, attn_mask=keep, dropout_p=att.dropout if layer.training else 0.0)
     h = layer.norm1(h + layer.dropout1(att.out_proj(a.transpose(1, 2).reshape(b, t, d))))
     return layer.norm2(h + layer.dropout2(layer.linear2(layer.dropout(layer.activation(layer.linear1(h))))))
-
-
-def branch_from_bert(heads: ClaimHeads, backbone: nn.Module) -> None:
-    """Copy the top ``branch_layers`` layers of a BERT-style ``backbone`` into the branch
-    (same post-LayerNorm block, so the branch reproduces the encoder's top layers exactly)."""
-    layers = backbone.encoder.layer
-    k = len(heads.branch)
-    with torch.no_grad():
-        for mine, theirs in zip(heads.branch, layers[len(layers) - k:]):
-            att = theirs.attention
-            mine.self_attn.in_proj_weight.copy_(torch.cat([att.self.query.weight, att.self.key.weight, att.self.value.weight]))
-            mine.self_attn.in_proj_bias.copy_(torch.cat([att.self.query.bias, att.self.key.bias, att.self.value.bias]))
-            mine.self_attn.out_proj.weight.copy_(att.output.dense.weight)
-            mine.self_attn.out_proj.bias.copy_(att.output.dense.bias)
-            mine.norm1.load_state_dict(att.output.LayerNorm.state_dict())
-            mine.linear1.load_state_dict(theirs.intermediate.dense.state_dict())
-            mine.linear2.load_state_dict(theirs.output.dense.state_dict())
-            mine.norm2.load_state_dict(theirs.output.LayerNorm.state_dict())

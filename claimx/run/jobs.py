@@ -21,38 +21,22 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from .extractor import Extractor, load
-from .io.readers import collect_inputs, read_inputs
-from .io.writers import FORMATS, ParquetWriter, Writer, open_writer, parts_of
-from .model_info import read_model_info
-from .records import Fields, Record, RecordError
+from ..errors import Interrupted, UsageError
+from ..io.readers import collect_inputs, read_inputs
+from ..io.writers import ParquetWriter, Writer, open_writer, parts_of
+from ..options import ExtractOptions
+from ..records import Record, RecordError
 
-__all__ = ["Interrupted", "JobError", "Manifest", "Summary", "manifest_path", "run_extract"]
+if TYPE_CHECKING:
+    from ..extractor import Extractor
+
+__all__ = ["Manifest", "Summary", "manifest_path", "run_extract", "write_json_atomic"]
 
 Item = Record | RecordError
-
-
-class JobError(Exception):
-    """A job that cannot start (bad output path, bad options); the message says how to fix it."""
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C during a job, raised once what was done is saved; `resumable` when `--resume` can go on."""
-
-    def __init__(self, records: int, resumable: bool, *, started: bool = True) -> None:
-        self.records = records
-        self.resumable = resumable
-        if resumable:
-            how = "rerun the same command with --resume to continue"
-        elif not started:
-            how = "nothing was written; rerun the same command"
-        else:
-            how = "the output was not a file (-o), so the run cannot be resumed"
-        super().__init__(f"interrupted after {records} records; {how}")
 
 
 @dataclass
@@ -133,7 +117,7 @@ def _read_manifest(path: Path) -> Manifest:
     try:
         manifest = Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise JobError(f"{path} cannot be read ({e}); rerun without --resume") from None
+        raise UsageError(f"{path} cannot be read ({e}); rerun without --resume") from None
     return manifest
 
 
@@ -142,11 +126,11 @@ def _check_writable(path: Path | None, what: str) -> None:
         return
     parent = path.resolve().parent
     if not parent.is_dir():
-        raise JobError(f"cannot write the {what} {path}: folder {parent} does not exist; create it first")
+        raise UsageError(f"cannot write the {what} {path}: folder {parent} does not exist; create it first")
     if path.is_dir():
-        raise JobError(f"cannot write the {what} {path}: it is a folder; give a file name")
+        raise UsageError(f"cannot write the {what} {path}: it is a folder; give a file name")
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise JobError(f"cannot write the {what} {path}: permission denied; choose a writable location")
+        raise UsageError(f"cannot write the {what} {path}: permission denied; choose a writable location")
 
 
 def _is_special(path: Path) -> bool:
@@ -167,51 +151,36 @@ def _open(path: Path | None, fmt: str, what: str, **options: Any) -> Writer:
     try:
         return open_writer(path, fmt, **options)
     except OSError as e:
-        raise JobError(f"cannot write the {what} {path}: {e.strerror or e}; choose a writable location") from None
+        raise UsageError(f"cannot write the {what} {path}: {e.strerror or e}; choose a writable location") from None
 
 
 def run_extract(
     inputs: str | Path | Sequence[str | Path],
     output: str | Path | None = None,
     *,
-    fmt: str | None = None,
+    options: ExtractOptions = ExtractOptions(),
     errors: str | Path | None = None,
-    batch_size: int = 256,
-    device: str = "auto",
-    model: str | Path | None = None,
     resume: bool = False,
-    progress: bool = False,
-    fields: Fields = Fields(),
-    keep_meta: bool = False,
-    input_format: str | None = None,
-    rows_per_part: int = 10_000,
-    precision: str = "auto",
     extractor: Extractor | None = None,
 ) -> Summary:
     """Extract claims from every record of `inputs` (a path, folder, glob or "-", or a list of them) into
-    `output` (stdout when None).
+    `output` (stdout when None), as `options` say; `extractor`: one already loaded (else `Extractor.from_options(options)`).
 
     Bad records go to `errors` (a JSONL report; stderr when None). Everything that can be checked is
-    checked before any output is opened; `JobError` / `claimx.io.readers.InputError` say what to fix.
+    checked before any output is opened; `UsageError` / `InputError` / `ModelError` say what to fix.
     With `resume`, an interrupted run of the same command goes on where its manifest says it stopped.
     Ctrl-C raises `Interrupted` (a KeyboardInterrupt) once what was done is saved.
     """
     specs = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
     if not specs:
-        raise JobError("no input given; name a .jsonl, .xml(.gz) or .txt file, a folder, a glob or -")
+        raise UsageError("no input given; name a .jsonl, .xml(.gz) or .txt file, a folder, a glob or -")
     out_path = Path(output) if output is not None and str(output) != "-" else None
     err_path = Path(errors) if errors is not None else None
-    fmt = fmt or ("parquet" if out_path is not None and out_path.suffix == ".parquet" else "jsonl")
-    if fmt not in FORMATS:
-        raise JobError(f"unknown output format {fmt!r}; use --format {' or '.join(FORMATS)}")
+    fmt = options.format or ("parquet" if out_path is not None and out_path.suffix == ".parquet" else "jsonl")
     if fmt == "parquet" and out_path is None:
-        raise JobError("Parquet cannot be written to stdout; give an output file with -o")
-    if batch_size < 1:
-        raise JobError(f"--batch-size must be at least 1, got {batch_size}")
-    if rows_per_part < 1:
-        raise JobError(f"--rows-per-part must be at least 1, got {rows_per_part}")
+        raise UsageError("Parquet cannot be written to stdout; give an output file with -o")
     if resume and out_path is None:
-        raise JobError("--resume needs an output file (-o): there is nothing to resume on stdout")
+        raise UsageError("--resume needs an output file (-o): there is nothing to resume on stdout")
 
     # where things go, resolved once (a symlink names what it points at); /dev/stdout, /dev/null and pipes
     # are "special": written as they are, never truncated, fsynced, resumed or compared
@@ -220,13 +189,13 @@ def run_extract(
     out_special = out_path is not None and _is_special(out_path)
     err_special = err_path is not None and _is_special(err_path)
     if fmt == "parquet" and out_special:
-        raise JobError(f"Parquet needs a regular file for -o, not {out_path}")
+        raise UsageError(f"Parquet needs a regular file for -o, not {out_path}")
     if out_real is not None and out_real == err_real and not out_special:
-        raise JobError(f"-o and --errors are both {out_path}; give the error report its own file")
+        raise UsageError(f"-o and --errors are both {out_path}; give the error report its own file")
     named = _named_files(specs)
     for path, real, special, what in ((out_path, out_real, out_special, "output"), (err_path, err_real, err_special, "error report")):
         if real is not None and real in named and not special:
-            raise JobError(f"the {what} {path} is also an input; write it to another file")
+            raise UsageError(f"the {what} {path} is also an input; write it to another file")
 
     resumable = out_real is not None and not out_special
     manifest_file = manifest_path(out_real) if resumable and out_real is not None else None
@@ -239,7 +208,7 @@ def run_extract(
         real = p.resolve()
         return real in own or (parts_dir is not None and parts_dir in real.parents)
 
-    files = collect_inputs(specs, input_format=input_format, exclude=is_own)
+    files = collect_inputs(specs, input_format=options.input_format, exclude=is_own)
     _check_writable(out_path, "output")
     _check_writable(err_path, "error report")
     input_names = [str(p) if str(p) == "-" else str(p.resolve()) for p in files]
@@ -249,24 +218,27 @@ def run_extract(
     if resume:
         assert out_real is not None
         if not resumable or manifest_file is None:
-            raise JobError(f"--resume needs a regular output file; {out_path} is not one")
+            raise UsageError(f"--resume needs a regular output file; {out_path} is not one")
         previous = _previous_run(manifest_file, out_real, err_real, err_name, fmt, input_names)
         if previous is not None and previous.complete:
             if fmt == "parquet" and parts_dir is not None:
                 shutil.rmtree(parts_dir, ignore_errors=True)  # left by a kill between the record and the clean-up
             return Summary(skipped=previous.records, complete_before=True)
-    label = extractor.info.label if extractor is not None else read_model_info(model).label
-    if previous is not None and previous.model != label:
-        raise JobError(
-            f"{out_path} was written with model {previous.model!r}, this run uses {label!r}; "
-            "use the same --model, or rerun without --resume"
-        )
     try:
-        extractor = extractor or load(model, device=device, fields=fields, keep_meta=keep_meta, precision=precision)
+        if extractor is None:
+            from ..extractor import Extractor
+
+            extractor = Extractor.from_options(options)
     except KeyboardInterrupt:
         if previous is not None:
             raise Interrupted(previous.records, True) from None
         raise Interrupted(0, False, started=False) from None
+    label = extractor.spec.label
+    if previous is not None and previous.model != label:
+        raise UsageError(
+            f"{out_path} was written with model {previous.model!r}, this run uses {label!r}; "
+            "use the same --model, or rerun without --resume"
+        )
 
     # open (and truncate) only now that everything that can be checked was
     writer = _open(
@@ -274,11 +246,11 @@ def run_extract(
         fmt,
         "output",
         resume_from=previous.output_state if previous else None,
-        **({"rows_per_part": rows_per_part, "keep_parts": True} if fmt == "parquet" else {}),
+        **({"rows_per_part": options.rows_per_part, "keep_parts": True} if fmt == "parquet" else {}),
     )
     try:
         report = _open(err_path, "jsonl", "error report", resume_from=previous.errors_bytes if previous else None) if err_path else None
-    except JobError:
+    except UsageError:
         writer.abort()
         raise
     manifest = previous or Manifest(
@@ -288,8 +260,10 @@ def run_extract(
         output=str(out_real),
         errors=err_name,
     )
-    job = _Job(writer, report, manifest_file if resumable else None, manifest, progress, report_sized=not err_special)
-    return job.run(read_inputs(files, fields, keep_meta=keep_meta, input_format=input_format), extractor, batch_size)
+    job = _Job(writer, report, manifest_file if resumable else None, manifest, options.progress,
+               report_sized=not err_special)
+    items = read_inputs(files, options.fields, keep_meta=options.keep_meta, input_format=options.input_format)
+    return job.run(items, extractor, options.batch_size)
 
 
 def _previous_run(
@@ -299,31 +273,31 @@ def _previous_run(
     parts = out.with_name(out.name + ".parts")
     if not manifest_file.exists():
         if out.exists() or (fmt == "parquet" and parts.exists()):
-            raise JobError(f"no {manifest_file.name}: cannot tell what was done; rerun without --resume")
+            raise UsageError(f"no {manifest_file.name}: cannot tell what was done; rerun without --resume")
         return None
     m = _read_manifest(manifest_file)
     name = manifest_file.name
     if m.format != fmt:
-        raise JobError(
+        raise UsageError(
             f"{name} records a {m.format} run but this one writes {fmt}; use --format {m.format} or rerun without --resume"
         )
     if m.inputs != inputs:
-        raise JobError(f"the inputs differ from those in {name} ({len(m.inputs)} files); give the same inputs or rerun without --resume")
+        raise UsageError(f"the inputs differ from those in {name} ({len(m.inputs)} files); give the same inputs or rerun without --resume")
     if m.errors != err_name:
         where = f"--errors {m.errors}" if m.errors else "no --errors (errors to stderr)"
-        raise JobError(f"the run in {name} was made with {where}; use the same, or rerun without --resume")
+        raise UsageError(f"the run in {name} was made with {where}; use the same, or rerun without --resume")
     if m.complete:
         if not out.exists():
-            raise JobError(f"{name} says the run is complete, but {out} is missing; rerun without --resume")
+            raise UsageError(f"{name} says the run is complete, but {out} is missing; rerun without --resume")
         return m
     if fmt == "jsonl" and _size(out) < m.output_state:
-        raise JobError(f"{out} is shorter than {name} records ({_size(out)} < {m.output_state} bytes); rerun without --resume")
+        raise UsageError(f"{out} is shorter than {name} records ({_size(out)} < {m.output_state} bytes); rerun without --resume")
     if fmt == "parquet":
         missing = sorted(set(range(m.output_state)) - set(parts_of(out)))
         if missing:
-            raise JobError(f"part {missing[0]} of the {m.output_state} in {parts} is missing; rerun without --resume")
+            raise UsageError(f"part {missing[0]} of the {m.output_state} in {parts} is missing; rerun without --resume")
     if err is not None and m.errors_bytes is not None and _size(err) < m.errors_bytes:
-        raise JobError(f"{err} is shorter than {name} records ({_size(err)} < {m.errors_bytes} bytes); rerun without --resume")
+        raise UsageError(f"{err} is shorter than {name} records ({_size(err)} < {m.errors_bytes} bytes); rerun without --resume")
     return m
 
 
@@ -455,7 +429,7 @@ def _skip(items: Iterable[Item], n: int, manifest_file: Path | None) -> Iterator
     if n:
         done = sum(1 for _ in islice(it, n))
         if done < n:
-            raise JobError(
+            raise UsageError(
                 f"the inputs hold {done} records, fewer than the {n} that {manifest_file} says were done; "
                 "they changed since: rerun without --resume"
             )

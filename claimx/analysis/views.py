@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import html
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from itertools import islice
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spacy.displacy.templates import TPL_ENT
 
-from .records import Fields, Record, RecordError
-from .results import Claim, Result
+from ..records import RecordError
+
+if TYPE_CHECKING:
+    from ..results import Claim, Result
 
 _e = html.escape
 
-__all__ = ["CLAIM_COLORS", "ENTITY_COLORS", "ROLE_COLORS", "render_html", "results_to_show"]
+__all__ = ["CLAIM_COLORS", "ENTITY_COLORS", "ROLE_COLORS", "misplaced", "render_html"]
 
 ENTITY_COLORS = {"DRUG": "#7aecec", "DISORDER": "#feca74", "OUTCOME": "#c887fb"}
 ROLE_COLORS = {"AGENT": "#d62728", "MECHANISM": "#1f77b4", "EFFECT": "#2ca02c"}
@@ -33,7 +34,7 @@ CLAIM_COLORS = {"mechanistic": "#fff1b8", "causal": "#ffd9d9", "correlational": 
 
 # displaCy's entity mark, with the label also as a data attribute for styling and tests
 _ENT = TPL_ENT.replace('class="entity"', 'class="entity" data-label="{label}"', 1)
-assert _ENT != TPL_ENT, "spaCy's displaCy entity template changed: update claimx.views"
+assert _ENT != TPL_ENT, "spaCy's displaCy entity template changed: update claimx.analysis.views"
 
 _CSS = """
 .cx{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;max-width:60em;margin:0 auto;color:#222}
@@ -180,7 +181,7 @@ def _legend() -> str:
 
 def render_html(results: Iterable[Result | RecordError] | Result, *, title: str = "claimx", page: bool = True) -> str:
     """An HTML view of `results` (RecordErrors listed at the end); a full page, or a fragment with `page=False`."""
-    if isinstance(results, Result):
+    if not isinstance(results, Iterable):  # one Result
         results = [results]
     articles, index, errors = [], [], []
     for item in results:
@@ -204,60 +205,7 @@ def render_html(results: Iterable[Result | RecordError] | Result, *, title: str 
             f'<meta name="viewport" content="width=device-width, initial-scale=1"></head><body>{body}</body></html>')
 
 
-def results_to_show(
-    inputs: Sequence[str | Path],
-    *,
-    results: Sequence[str | Path] = (),
-    limit: int | None = 50,
-    fields: Fields = Fields(),
-    input_format: str | None = None,
-    model: str | Path | None = None,
-    device: str = "auto",
-    precision: str = "auto",
-    batch_size: int = 64,
-) -> Iterator[Result | RecordError]:
-    """The first `limit` records of `inputs` (None: all) as Results to render, or the reader's errors.
-
-    Without `results`, the model is run on them. With `results` (files written by `claimx extract`),
-    those are shown instead, each joined by id with its text in `inputs`; a result whose id is not there
-    becomes a RecordError.
-    """
-    from .io.readers import collect_inputs, read_inputs
-
-    records = read_inputs(collect_inputs(inputs, input_format=input_format), fields, input_format=input_format)
-    if not results:
-        from .extractor import load
-
-        extractor = load(model, device=device, precision=precision, fields=fields)
-        yield from extractor.process(islice(records, limit), batch_size=batch_size)
-        return
-    from .io.results import read_results
-
-    shown = list(islice(read_results(results), limit))
-    wanted = {r.id for r in shown if isinstance(r, Result)}
-    texts: dict[str | None, str] = {}
-    for item in records:  # only the texts of the results shown are kept; stop once all are found
-        if isinstance(item, Record) and item.id in wanted and item.id not in texts:
-            texts[item.id] = item.text
-            if len(texts) == len(wanted):
-                break
-        elif isinstance(item, RecordError):
-            yield item
-    for item in shown:
-        if isinstance(item, Result) and item.id not in texts:
-            yield RecordError(None, item.id, f"no input record has id {item.id!r}; give the input file that was "
-                              "extracted as INPUT", "")
-        elif isinstance(item, Result):
-            item.text = texts[item.id]
-            bad = _misplaced(item)
-            yield item if bad is None else RecordError(
-                None, item.id, f"the input text of id {item.id!r} is not the text this result was extracted from "
-                f"({bad}); give the same input, with the same --title-field/--text-field, as to claimx extract", "")
-        else:
-            yield item
-
-
-def _misplaced(result: Result) -> str | None:
+def misplaced(result: Result) -> str | None:
     """The first span of `result` whose `text` is not the slice of `result.text` it points at, described."""
     spans = [("claim", c) for c in result.claims] + [("role", r) for c in result.claims for r in c.roles]
     for kind, span in spans + [("entity", e) for e in result.entities]:

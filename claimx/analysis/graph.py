@@ -1,10 +1,10 @@
 """The mechanism graph: claims from many abstracts assembled into one directed graph of concepts.
 
-    import claimx.graph as cg
+    import claimx.analysis.graph as cg
     g = cg.build_graph(claimx.read_results("claims.jsonl"))   # a networkx.MultiDiGraph
     cg.write_graph(g, "graph.graphml")                        # or "graph.csv" -> graph.nodes.csv + graph.edges.csv
 
-Nodes are concepts: the roles' expanded texts folded by `claimx.concepts.concept_key`, so the same
+Nodes are concepts: the roles' expanded texts folded by `claimx.analysis.concepts.concept_key`, so the same
 agent, mechanism or effect written differently in different abstracts is one node. Each claim adds
 edges between its roles: AGENT -acts_through-> MECHANISM, MECHANISM -leads_to-> EFFECT and
 AGENT -affects-> EFFECT. An edge (source, target, relation) gathers every claim that states it, with the
@@ -24,9 +24,9 @@ from typing import Any
 
 import networkx as nx
 
+from ..records import RecordError
+from ..results import ENTITY_LABELS, Claim, Result, Role
 from .concepts import concept_key, display_name
-from .records import RecordError
-from .results import Claim, Result, Role
 
 __all__ = ["RELATIONS", "build_graph", "graph_paths", "write_graph"]
 
@@ -61,7 +61,7 @@ def _doc_id(result: Result, index: int) -> str:
 def _entity_label(result: Result, role: Role) -> str | None:
     """The entity label of the mention that covers exactly the role's span (DRUG before DISORDER, OUTCOME)."""
     labels = {e.label for e in result.entities if e.start == role.start and e.end == role.end}
-    return next((label for label in ("DRUG", "DISORDER", "OUTCOME") if label in labels), None)
+    return next((label for label in ENTITY_LABELS if label in labels), None)
 
 
 def build_graph(results: Iterable[Result | RecordError | dict[str, Any]], *, min_support: int = 1) -> nx.MultiDiGraph:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .records import RecordError
-from .results import Result
+from ..records import RecordError
+from ..results import Result
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 
-from .results import Claim, Role
+from ..results import Claim, Role
 
 __all__ = ["AbbreviationMention", "decode_claims", "expand"]
 

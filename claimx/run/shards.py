@@ -2,7 +2,7 @@
 
 `run_shard(inputs, out_dir, shard=(i, n))` takes every `n`-th input file (file `k` of the sorted list
 belongs to shard `k % n`) and writes, for each, `OUT_DIR/<name>.jsonl` (or `.parquet`) with its error
-report `<name>.errors.jsonl` and its run record `<name>.jsonl.manifest.json` (see `claimx.jobs`).
+report `<name>.errors.jsonl` and its run record `<name>.jsonl.manifest.json` (see `claimx.run.jobs`).
 Rerunning the same command skips the files that are complete and resumes the others at the record
 where they stopped, so an array job can be killed at any point and simply run again.
 
@@ -18,15 +18,18 @@ import json
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from .extractor import Extractor, load
-from .io.readers import SUFFIXES, InputError, collect_inputs
-from .jobs import Interrupted, JobError, Manifest, manifest_path, run_extract, write_json_atomic
-from .model_info import read_model_info
-from .records import Fields
+from ..errors import InputError, Interrupted, UsageError
+from ..io.readers import SUFFIXES, collect_inputs
+from ..models.spec import load_spec
+from ..options import ExtractOptions
+from .jobs import Manifest, manifest_path, run_extract, write_json_atomic
+
+if TYPE_CHECKING:
+    from ..extractor import Extractor
 
 __all__ = ["FileDone", "ShardSummary", "output_names", "parse_shard", "run_shard", "shard_files"]
 
@@ -40,9 +43,9 @@ def parse_shard(spec: str | None) -> tuple[int, int]:
     try:
         i, n = (int(x) for x in spec.split("/"))
     except ValueError:
-        raise JobError(f"--shard {spec!r} is not i/N; e.g. --shard 0/8 for the first of 8 shards") from None
+        raise UsageError(f"--shard {spec!r} is not i/N; e.g. --shard 0/8 for the first of 8 shards") from None
     if n < 1 or not 0 <= i < n:
-        raise JobError(f"--shard {spec}: need 0 <= i < N (shards are numbered from 0), e.g. --shard 0/{max(n, 1)}")
+        raise UsageError(f"--shard {spec}: need 0 <= i < N (shards are numbered from 0), e.g. --shard 0/{max(n, 1)}")
     return i, n
 
 
@@ -67,7 +70,7 @@ def output_names(files: Sequence[Path]) -> dict[Path, str]:
     for p in files:
         stem = _stem(p)
         if stem in names:
-            raise JobError(f"{names[stem]} and {p} would both be written to {stem}.*; rename one or run them separately")
+            raise UsageError(f"{names[stem]} and {p} would both be written to {stem}.*; rename one or run them separately")
         names[stem] = p
     return {p: s for s, p in names.items()}
 
@@ -128,31 +131,21 @@ def run_shard(
     out_dir: str | Path,
     *,
     shard: tuple[int, int] = (0, 1),
-    fmt: str = "jsonl",
-    batch_size: int = 256,
-    device: str = "auto",
-    model: str | Path | None = None,
-    progress: bool = False,
-    fields: Fields = Fields(),
-    keep_meta: bool = False,
-    input_format: str | None = None,
-    rows_per_part: int = 10_000,
-    precision: str = "auto",
+    options: ExtractOptions = ExtractOptions(),
     extractor: Extractor | None = None,
 ) -> ShardSummary:
     """Extract every input file of `shard` into `out_dir`, one output per input file, resuming what was
-    done (see the module docstring). Raises `JobError` / `InputError` for usage errors before any output;
+    done (see the module docstring). Raises `UsageError` / `InputError` / `ModelError` before any output;
     a file that fails during the run is recorded in the shard manifest and the others go on."""
-    if fmt not in ("jsonl", "parquet"):
-        raise JobError(f"unknown output format {fmt!r}; use --format jsonl or parquet")
+    fmt = options.format or "jsonl"
     specs = [inputs] if isinstance(inputs, (str, Path)) else list(inputs)
     if any(str(s) == "-" for s in specs):
-        raise JobError("--out-dir needs input files, not stdin (-); use -o for stdin")
+        raise UsageError("--out-dir needs input files, not stdin (-); use -o for stdin")
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise JobError(f"--out-dir {out} is a file; give a folder (it is created if missing)")
+        raise UsageError(f"--out-dir {out} is a file; give a folder (it is created if missing)")
     out_real = out.resolve()
-    files = collect_inputs(specs, input_format=input_format, exclude=lambda p: out_real in p.resolve().parents)
+    files = collect_inputs(specs, input_format=options.input_format, exclude=lambda p: out_real in p.resolve().parents)
     files = [p.resolve() for p in files]
     names = output_names(files)
     mine = shard_files(files, shard)
@@ -160,7 +153,7 @@ def run_shard(
     i, n = shard
     summary = ShardSummary(shard)
     shard_file = out / f"claimx-shard-{i:05d}-of-{n:05d}.json"
-    label = extractor.info.label if extractor is not None else read_model_info(model).label
+    label = extractor.spec.label if extractor is not None else load_spec(options.model).label
     start = time.perf_counter()
 
     def record(complete: bool) -> None:
@@ -177,12 +170,13 @@ def run_shard(
             summary.skipped_files += 1
         else:
             if extractor is None:
-                extractor = load(model, device=device, fields=fields, keep_meta=keep_meta, precision=precision)
+                from ..extractor import Extractor
+
+                extractor = Extractor.from_options(options)
             try:
-                run_extract(path, target, fmt=fmt, errors=errors, batch_size=batch_size, resume=previous is not None,
-                            progress=progress, input_format=input_format, rows_per_part=rows_per_part,
-                            extractor=extractor)
-            except (InputError, JobError, OSError) as e:
+                run_extract(path, target, options=replace(options, format=fmt), errors=errors,
+                            resume=previous is not None, extractor=extractor)
+            except (InputError, UsageError, OSError) as e:
                 done.error = str(e)
                 print(f"claimx: error: {path}: {e}; the other files go on", file=sys.stderr)
             except Interrupted:

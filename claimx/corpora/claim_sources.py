@@ -1,0 +1,199 @@
+"""Training data for the claim component: documents with the per-sentence claim targets each source annotates.
+
+Every source supervises only what it annotates (the rest is masked in the loss):
+
+==================  ==========================================================================
+MechClaims          everything: claim/type (``none`` for non-claims), key, hedged, negated, roles
+claim_sentences     key (Achakulvisut et al.: their label = a key claim, so also "is a claim")
+causal              Yu et al. 2019, standalone sentences: none → none|descriptive, direct →
+                    causal|mechanistic + asserted, conditional → causal|mechanistic + hedged,
+                    correlational → correlational
+sciclaim            roles: arg0 of an association → AGENT, arg1 → EFFECT (MECHANISM masked)
+bioscope            hedged = a speculation cue in the sentence, negated = a negation cue
+==================  ==========================================================================
+
+The type target is a *set* of allowed classes (partial labels; the loss is ``-log sum(p[allowed])``):
+``none`` (not a claim) or a claim type. `claimx.models.training.targets` turns these into window targets.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..results import CLAIM_TYPES, ROLE_LABELS
+from . import corpora_dir
+from .mechanistic import load_mechclaims
+from .texts import SOURCES, join_title
+
+__all__ = ["CAUSAL_LABELS", "NOT_A_CLAIM", "ClaimDoc", "load_bioscope", "load_causal", "load_claim_sentences",
+           "load_mechclaims_docs", "load_sciclaim"]
+
+#: The type target of a sentence that makes no claim.
+NOT_A_CLAIM = "none"
+#: Yu et al. 2019 label → (allowed types, hedged)
+CAUSAL_LABELS: dict[int, tuple[tuple[str, ...], int | None]] = {
+    0: ((NOT_A_CLAIM, "descriptive"), None),
+    1: (("causal", "mechanistic"), 0),
+    2: (("causal", "mechanistic"), 1),
+    3: (("correlational",), None),
+}
+
+
+@dataclass
+class ClaimDoc:
+    """A document (or a standalone sentence) with the claim targets its source annotates."""
+
+    id: str
+    source: str
+    text: str
+    sentences: list[tuple[int, int]]
+    allowed: list[tuple[str, ...] | None]  # per sentence: allowed types ("none" or claim types); None = unsupervised
+    key: list[int | None]
+    hedged: list[int | None]
+    negated: list[int | None]
+    roles: list[tuple[int, int, str]] | None = None  # None = roles not annotated
+    role_labels: tuple[str, ...] = ROLE_LABELS  # which role columns ``roles`` supervises
+    standalone: bool = False
+    meta: dict = field(default_factory=dict)
+
+
+def load_mechclaims_docs(split: str | None, *, path: str | Path | None = None) -> list[ClaimDoc]:
+    out = []
+    for d in load_mechclaims(split, path=path):
+        by_start = {c["start"]: c for c in d["claims"]}
+        allowed, key, hedged, negated, roles = [], [], [], [], []
+        for s, _ in d["sentences"]:
+            c = by_start.get(s)
+            if c is None:
+                allowed.append((NOT_A_CLAIM,))
+                key.append(0)
+                hedged.append(None)
+                negated.append(None)
+            else:
+                allowed.append((c["type"],))
+                key.append(int(c["key"]))
+                hedged.append(int(c["certainty"] == "hedged"))
+                negated.append(int(c["negated"]))
+                roles += [(r["start"], r["end"], r["label"]) for r in c["roles"]]
+        out.append(ClaimDoc(d["id"], "mechclaims", d["text"], [tuple(s) for s in d["sentences"]], allowed, key,
+                            hedged, negated, roles))
+    return out
+
+
+def load_claim_sentences(split: str, shared_root: str | Path | None = None) -> list[ClaimDoc]:
+    """Achakulvisut et al.: title (unlabelled) + their sentences, found in ``title + " " + abstract``."""
+    path = corpora_dir(shared_root) / SOURCES["claim_sentences"][split]
+    out = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            if not line.strip():
+                continue
+            d = json.loads(line)
+            title = (d.get("title") or "").strip()
+            text = join_title(title, d.get("abstract") or "")
+            sents: list[tuple[int, int]] = [(0, len(title))] if title else []
+            key: list[int | None] = [None] * len(sents)
+            cursor = len(title)
+            for sent, label in zip(d["sentences"], d["labels"]):
+                sent = sent.strip()
+                pos = text.find(sent, cursor)
+                if not sent or pos < 0:
+                    continue  # a sentence not found verbatim (rare) is left out
+                sents.append((pos, pos + len(sent)))
+                key.append(int(label))
+                cursor = pos + len(sent)
+            allowed = [CLAIM_TYPES if k == 1 else None for k in key]
+            n = len(sents)
+            out.append(ClaimDoc(str(d["paper_id"]), "claim_sentences", text, sents, allowed, key, [None] * n, [None] * n))
+    return out
+
+
+def _standalone(did: str, source: str, text: str, **targets) -> ClaimDoc:
+    return ClaimDoc(did, source, text, [(0, len(text))], [targets.get("allowed")], [targets.get("key")],
+                    [targets.get("hedged")], [targets.get("negated")], targets.get("roles"),
+                    targets.get("role_labels", ROLE_LABELS), standalone=True)
+
+
+def load_causal(shared_root: str | Path | None = None) -> list[ClaimDoc]:
+    """Yu et al. 2019 (shared part), one standalone sentence each; ``meta["label"]`` = 0..3."""
+    path = corpora_dir(shared_root) / "causal_language_yu2019" / "pubmed_causal_language_use.shared.csv"
+    out = []
+    with path.open(encoding="utf-8", newline="") as f:
+        for i, row in enumerate(csv.DictReader(f)):
+            text = row["sentence"].strip()
+            label = int(row["label"])
+            allowed, hedged = CAUSAL_LABELS[label]
+            doc = _standalone(f"causal:{i}", "causal", text, allowed=allowed, hedged=hedged)
+            doc.meta["label"] = label
+            out.append(doc)
+    return out
+
+
+_DETERMINER = re.compile(r"^(the|a|an|this|these|those|its|their)\s+", re.I)
+
+
+def load_sciclaim(shared_root: str | Path | None = None) -> list[ClaimDoc]:
+    """SciClaim train + val claims (PubMed and CORD-19 parts), roles AGENT / EFFECT only."""
+    base = corpora_dir(shared_root) / "sciclaim"
+    out = []
+    for path in sorted(base.glob("*/*_pos_*.json")):
+        for rec in json.loads(path.read_text(encoding="utf-8")):
+            tokens = rec["tokens"]
+            text = rec.get("text") or " ".join(tokens)  # some records carry tokens only
+            starts, cursor = [], 0
+            for tok in tokens:
+                pos = text.find(tok, cursor)
+                if pos < 0:
+                    break
+                starts.append(pos)
+                cursor = pos + len(tok)
+            if len(starts) != len(tokens):
+                continue
+            ents = rec["entities"]
+            roles = []
+            for rel in rec["relations"]:
+                label = {"arg0": "AGENT", "arg1": "EFFECT"}.get(rel["type"])
+                if label is None or ents[rel["head"]]["type"] != "association":
+                    continue
+                e = ents[rel["tail"]]
+                s, end = starts[e["start"]], starts[e["end"] - 1] + len(tokens[e["end"] - 1])
+                m = _DETERMINER.match(text[s:end])
+                if m and s + m.end() < end:
+                    s += m.end()
+                roles.append((s, end, label))
+            if roles:
+                out.append(_standalone(f"sciclaim:{rec['uuid']}", "sciclaim", text, roles=sorted(set(roles)),
+                                       role_labels=("AGENT", "EFFECT")))
+    return out
+
+
+def load_bioscope(shared_root: str | Path | None = None) -> list[ClaimDoc]:
+    """BioScope abstracts: sentences joined with a space; hedged / negated from the cues."""
+    from lxml import etree
+
+    path = corpora_dir(shared_root) / "bioscope" / "abstracts.shared.xml"
+    tree = etree.parse(str(path), etree.XMLParser(load_dtd=False, no_network=True, recover=True))
+    out = []
+    for doc in tree.iter("Document"):
+        did = (doc.findtext("DocID") or "").strip()
+        parts, sents, hedged, negated = [], [], [], []
+        pos = 0
+        for sent in doc.iter("sentence"):
+            s = " ".join("".join(sent.itertext()).split())
+            if not s:
+                continue
+            cues = {c.get("type") for c in sent.iter("cue")}
+            sents.append((pos, pos + len(s)))
+            parts.append(s)
+            hedged.append(int("speculation" in cues))
+            negated.append(int("negation" in cues))
+            pos += len(s) + 1
+        if sents:
+            n = len(sents)
+            out.append(ClaimDoc(f"bioscope:{did}", "bioscope", " ".join(parts), sents, [None] * n, [None] * n,
+                                hedged, negated))
+    return out

@@ -1,0 +1,161 @@
+"""Character spans ↔ word-piece BIO tags, and decoding tags back to spans.
+
+The entity and role heads tag every word piece, one BIO column per label (``O=0, B=1, I=2``), so
+labels may nest (an OUTCOME span can hold a DISORDER) and a corpus that annotates only some labels
+supervises only those columns. Spans are decoded with the pieces' character offsets; roles take the
+best BIO path per sentence (`decode_roles`). Plain Python/numpy: no torch.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["B", "BIO", "I", "IGNORE", "O", "Prediction", "decode_bio", "decode_roles", "encode_bio", "viterbi_bio"]
+
+O, B, I = 0, 1, 2
+BIO: tuple[str, ...] = ("O", "B", "I")
+IGNORE = -100  # target value that the loss skips (special tokens, padding, unannotated labels)
+
+SpanTuple = tuple[int, int, str]  # (start, end, label)
+Prediction = tuple[int, int, str, float]  # (start, end, label, score)
+
+
+def encode_bio(
+    offsets: Sequence[tuple[int, int]], spans: Sequence[SpanTuple], labels: Sequence[str]
+) -> np.ndarray:
+    """BIO tags ``[n_pieces, n_labels]`` for character ``spans``.
+
+    A piece overlapping a span is inside it; the first such piece gets B. Where two spans of
+    one label share pieces, the earlier span keeps them. Spans with unknown labels are ignored.
+    """
+    col = {label: j for j, label in enumerate(labels)}
+    tags = np.zeros((len(offsets), len(labels)), dtype=np.int64)
+    starts = [s for s, _ in offsets]
+    ends = [e for _, e in offsets]
+    for start, end, label in sorted(spans):
+        j = col.get(label)
+        if j is None:
+            continue
+        first = bisect_right(ends, start)  # first piece ending after the span starts
+        last = bisect_left(starts, end)  # first piece starting at or after the span end
+        inside = [i for i in range(first, last) if ends[i] > starts[i] and tags[i, j] == O]
+        for k, i in enumerate(inside):
+            tags[i, j] = B if k == 0 else I
+    return tags
+
+
+def decode_bio(
+    tags: np.ndarray,
+    probs: np.ndarray,
+    offsets: Sequence[tuple[int, int]],
+    labels: Sequence[str],
+    word_ids: Sequence[int] | None = None,
+    text: str | None = None,
+) -> list[Prediction]:
+    """Character spans ``(start, end, label, score)`` from BIO ``tags`` ``[n, n_labels]``.
+
+    ``probs`` holds the probability of each chosen tag; a span's score is their mean over its
+    pieces. An I that does not continue a span starts one. Fix-ups: with ``word_ids`` a span
+    that starts or ends inside a word is widened to the whole word (spans of one label that
+    then touch are merged); with ``text`` leading/trailing whitespace is trimmed. Sorted by
+    (start, end, label).
+    """
+    out: list[Prediction] = []
+    n = len(offsets)
+    for j, label in enumerate(labels):
+        runs: list[list[int]] = []  # [first piece, last piece]
+        scores: list[list[float]] = []
+        cur = False
+        for i in range(n):
+            t = int(tags[i, j])
+            if offsets[i][1] <= offsets[i][0]:
+                continue  # a piece with no characters neither starts nor breaks a span
+            if t == B or (t == I and not cur):
+                runs.append([i, i])
+                scores.append([float(probs[i, j])])
+                cur = True
+            elif t == I:
+                runs[-1][1] = i
+                scores[-1].append(float(probs[i, j]))
+            else:
+                cur = False
+        if word_ids is not None:
+            runs, scores = _snap_to_words(runs, scores, word_ids)
+        for (a, b), sc in zip(runs, scores):
+            start, end = offsets[a][0], offsets[b][1]
+            if text is not None:
+                while start < end and text[start].isspace():
+                    start += 1
+                while end > start and text[end - 1].isspace():
+                    end -= 1
+            if start < end:
+                out.append((start, end, label, sum(sc) / len(sc)))
+    out.sort(key=lambda p: (p[0], p[1], p[2]))
+    return out
+
+
+def _snap_to_words(
+    runs: list[list[int]], scores: list[list[float]], word_ids: Sequence[int]
+) -> tuple[list[list[int]], list[list[float]]]:
+    n = len(word_ids)
+    snapped: list[list[int]] = []
+    snapped_scores: list[list[float]] = []
+    for (a, b), sc in zip(runs, scores):
+        while a > 0 and word_ids[a - 1] == word_ids[a]:
+            a -= 1
+        while b + 1 < n and word_ids[b + 1] == word_ids[b]:
+            b += 1
+        if snapped and a <= snapped[-1][1]:  # widened into the previous span's word: merge
+            snapped[-1][1] = max(b, snapped[-1][1])
+            snapped_scores[-1].extend(sc)
+        else:
+            snapped.append([a, b])
+            snapped_scores.append(list(sc))
+    return snapped, snapped_scores
+
+
+def viterbi_bio(logp: np.ndarray) -> np.ndarray:
+    """Best BIO paths ``[N, L]`` from log-probabilities ``[N, L, 3]`` (O, B, I) of N sequences: an I only
+    after a B or an I. Pad a shorter sequence with ``(0, -inf, -inf)`` (O): that leaves its path unchanged."""
+    n, length, _ = logp.shape
+    rows = np.arange(n)
+    back = np.zeros((n, length, 3), dtype=np.int64)
+    score = logp[:, 0].copy()
+    score[:, 2] = -np.inf
+    for i in range(1, length):
+        best = score.argmax(-1)
+        bi = np.where(score[:, 1] >= score[:, 2], 1, 2)
+        back[:, i] = np.stack([best, best, bi], -1)
+        top = score[rows, best]
+        score = np.stack([top, top, score[rows, bi]], -1) + logp[:, i]
+    tags = np.zeros((n, length), dtype=np.int64)
+    tags[:, -1] = score.argmax(-1)
+    for i in range(length - 1, 0, -1):
+        tags[:, i - 1] = back[rows, i, tags[:, i]]
+    return tags
+
+
+def decode_roles(probs: np.ndarray, offsets: Sequence[tuple[int, int]], labels: Sequence[str], text: str,
+                 sentences: Sequence[tuple[int, int]], word_ids: Sequence[int] | None = None) -> list[Prediction]:
+    """Role spans ``(start, end, label, score)`` from per-piece O/B/I probabilities ``[n, roles, 3]``: the best
+    BIO path per role and sentence (spans do not break at one uncertain piece, as they do piece by piece:
+    dev role partial F1 0.37 → 0.41). Sentences where no piece reaches P(B) + P(I) = 0.2 are skipped."""
+    n, n_roles, _ = probs.shape
+    tags = np.zeros((n, n_roles), dtype=np.int64)
+    starts = np.fromiter((o[0] for o in offsets), dtype=np.int64, count=n)
+    inside = probs[..., 1:].sum(-1).max(-1) >= 0.2  # [n]: some role is likely at this piece
+    spans = [(a, b) for a, b in (np.searchsorted(starts, sent) for sent in sentences) if b > a and inside[a:b].any()]
+    if spans:
+        length = max(b - a for a, b in spans)
+        logp = np.zeros((len(spans), length, n_roles, 3), dtype=np.float32)
+        logp[..., 1:] = -np.inf  # padding: O
+        for k, (a, b) in enumerate(spans):
+            logp[k, :b - a] = np.log(np.clip(probs[a:b], 1e-9, 1.0))
+        paths = viterbi_bio(logp.transpose(0, 2, 1, 3).reshape(-1, length, 3)).reshape(len(spans), n_roles, length)
+        for k, (a, b) in enumerate(spans):
+            tags[a:b] = paths[k, :, :b - a].T
+    chosen = np.take_along_axis(probs, tags[..., None], -1)[..., 0]
+    return decode_bio(tags, chosen, offsets, labels, word_ids, text)

@@ -1,0 +1,145 @@
+"""Model folders: where a model is found, and what its `claimx.json` says, read once into a `ModelSpec`.
+
+A model is named by a folder path or by the name of an installed model package (`pip install
+./models/claimx-minilm`; packages register their folder under the `claimx.models` entry-point group,
+as spaCy's models do). No name means `$CLAIMX_MODEL`, else the default model `claimx-minilm`: the
+checkout's `models/claimx-minilm` when claimx runs from a source tree, else the installed package.
+
+A model folder holds::
+
+    model.safetensors   all weights ("backbone.*", "heads.<name>.*")
+    config.json         the encoder's transformers config (architecture only)
+    tokenizer.json ...  the fast tokenizer
+    claimx.json         name, version, components ["entities", "claims"], entity and claim settings
+    README.md           the model card
+
+Nothing here imports torch: reading a spec is cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelError
+from ..results import ENTITY_LABELS, ROLE_LABELS
+
+__all__ = ["DEFAULT_MODEL", "ENTRY_POINTS", "ClaimSettings", "EntitySettings", "ModelSpec", "find_model",
+           "installed_models", "load_spec"]
+
+#: The name of the model claimx uses when none is given.
+DEFAULT_MODEL = "claimx-minilm"
+#: Entry-point group under which model packages register a function returning their folder.
+ENTRY_POINTS = "claimx.models"
+#: Where model folders live in a source checkout (beside the package).
+_CHECKOUT_MODELS = Path(__file__).resolve().parents[2] / "models"
+
+
+def _known(cls: type, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The entries of `data` that are fields of the dataclass `cls`, lists as tuples."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in cls.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class EntitySettings:
+    """What the `entities` component needs besides weights."""
+
+    labels: tuple[str, ...] = ENTITY_LABELS
+    scheme: str = "BIO per label over all word pieces"
+    max_pieces: int = 512  # window size including [CLS]/[SEP]
+    stride: int = 128  # overlap between consecutive windows, in pieces
+    snap_to_words: bool = True  # widen spans that start/end inside a word
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EntitySettings:
+        return cls(**_known(cls, data))
+
+
+@dataclass(frozen=True)
+class ClaimSettings:
+    """What the `claims` component needs besides weights."""
+
+    branch_layers: int = 2  # encoder layers the claim branch re-runs from the states below the top
+    sentence_layers: int = 1  # transformer layers across the sentences of a window (discourse context)
+    claim_threshold: float = 0.5  # P(claim) = 1 - P(none)
+    key_threshold: float = 0.5
+    roles: tuple[str, ...] = ROLE_LABELS
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ClaimSettings:
+        return cls(**_known(cls, data))
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model folder's `claimx.json`, checked: the components it has and their settings."""
+
+    name: str
+    version: str
+    path: Path
+    components: tuple[str, ...] = ()
+    entities: EntitySettings = EntitySettings()
+    claims: ClaimSettings | None = None
+    meta: Mapping[str, Any] = field(default_factory=dict, compare=False)  # the whole file, for model cards
+
+    @property
+    def label(self) -> str:
+        """The `model` field of every output record."""
+        return f"{self.name} {self.version}"
+
+    @classmethod
+    def read(cls, folder: str | Path) -> ModelSpec:
+        """The spec of the model folder `folder`; `ModelError` when it is not one."""
+        folder = Path(folder)
+        file = folder / "claimx.json"
+        if not file.is_file():
+            raise ModelError(f"no claimx model at {folder} (no claimx.json there); pass --model with a model folder "
+                             f"or the name of an installed model ({', '.join(installed_models()) or 'none installed'}), "
+                             "or leave it out to use the default")
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            components = tuple(data.get("components", ()))
+            return cls(
+                name=data["name"],
+                version=data["version"],
+                path=folder,
+                components=components,
+                entities=EntitySettings.from_dict(data.get("entities", {})),
+                claims=ClaimSettings.from_dict(data.get("claims", {})) if "claims" in components else None,
+                meta=data,
+            )
+        except (ValueError, KeyError, TypeError) as e:
+            raise ModelError(f"{file} is not a valid claimx model description ({e}); restore it from the release") from e
+
+
+def installed_models() -> dict[str, Any]:
+    """Installed model packages by name: their `claimx.models` entry points."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINTS)}
+
+
+def find_model(name_or_path: str | Path | None = None) -> Path:
+    """The folder of a model given by path or installed name (None: `$CLAIMX_MODEL`, else the default)."""
+    given = name_or_path if name_or_path is not None else os.environ.get("CLAIMX_MODEL") or DEFAULT_MODEL
+    path = Path(given)
+    if path.is_dir():
+        return path
+    name = str(given)
+    if name == DEFAULT_MODEL and (_CHECKOUT_MODELS / name / "claimx.json").is_file():
+        return _CHECKOUT_MODELS / name  # a source checkout: its own model, not an older installed copy
+    entry = installed_models().get(name)
+    if entry is not None:
+        return Path(entry.load()())
+    known = ", ".join(installed_models()) or "none installed"
+    raise ModelError(f"no model {name!r}: not a folder and not an installed model ({known}); give a model folder, "
+                     f"or install the model's package (pip install ./models/{DEFAULT_MODEL} from a claimx checkout)")
+
+
+def load_spec(name_or_path: str | Path | None = None) -> ModelSpec:
+    """`ModelSpec.read(find_model(name_or_path))`."""
+    return ModelSpec.read(find_model(name_or_path))

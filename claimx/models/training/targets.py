@@ -1,0 +1,110 @@
+"""Training windows: the runtime's `Window`s with the targets each source supervises.
+
+Per-piece targets (entity and role BIO tags, ``[len(window), labels]``) hold IGNORE where the loss
+must not look: [CLS]/[SEP], pieces another window owns (the overlap is context), and label columns
+the source does not annotate. Per-sentence targets: ``allowed`` ``[S, types]`` (the set of allowed
+type classes, all False = unsupervised) and ``flags`` ``[S, 3]`` (key / hedged / negated, NaN =
+unsupervised).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ...corpora.claim_sources import ClaimDoc
+from ...corpora.examples import CORPUS_LABELS, Example
+from ...results import CLAIM_TYPES
+from ..bio import IGNORE, encode_bio
+from ..heads import TYPE_CLASSES
+from ..spec import EntitySettings
+from ..windows import Window, collate, document_windows, sentence_pieces, sentence_spans, tokenize
+
+__all__ = ["TrainingWindow", "claim_windows", "collate_training", "entity_windows"]
+
+_TYPE = {name: i for i, name in enumerate(TYPE_CLASSES)}
+_RELATIONAL = {"mechanistic", "causal", "correlational"}  # claim types that carry roles
+assert _RELATIONAL <= set(CLAIM_TYPES)
+
+
+@dataclass
+class TrainingWindow:
+    """A `Window` and its targets: ``entities`` / ``roles`` per piece, ``allowed`` / ``flags`` per sentence."""
+
+    window: Window
+    targets: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.window)
+
+
+def _piece_targets(tags: np.ndarray, window: Window) -> np.ndarray:
+    """Document-level tags ``[pieces, k]`` cut to ``window`` (with [CLS]/[SEP]): IGNORE where it does not own."""
+    out = np.full((len(window), tags.shape[1]), IGNORE, dtype=np.int64)
+    body = tags[window.start:window.end].copy()
+    body[~window.owned] = IGNORE
+    out[1:-1] = body
+    return out
+
+
+def entity_windows(examples: Sequence[Example], tokenizer, settings: EntitySettings) -> list[TrainingWindow]:
+    """Tokenize, window and BIO-encode ``examples`` (labels a corpus does not annotate are IGNORE)."""
+    labels = settings.labels
+    out: list[TrainingWindow] = []
+    for d, (ex, p) in enumerate(zip(examples, tokenize(tokenizer, [e.text for e in examples]))):
+        annotated = CORPUS_LABELS.get(ex.corpus, tuple({s[2] for s in ex.spans}))
+        tags = encode_bio(p.offsets, ex.spans, labels)
+        tags[:, [j for j, lab in enumerate(labels) if lab not in annotated]] = IGNORE
+        for w in document_windows(d, p, sentence_spans(ex.text), settings, tokenizer.cls_token_id,
+                                  tokenizer.sep_token_id):
+            out.append(TrainingWindow(w, {"entities": _piece_targets(tags, w)}))
+    return out
+
+
+def claim_windows(docs: Sequence[ClaimDoc], tokenizer, settings: EntitySettings, roles: Sequence[str], *,
+                  roles_in_claims_only: bool = False) -> list[TrainingWindow]:
+    """Tokenize and window ``docs`` with their claim targets. With ``roles_in_claims_only`` role targets are
+    kept only inside sentences labelled as mechanistic, causal or correlational claims (where roles are
+    decoded at inference)."""
+    out: list[TrainingWindow] = []
+    for d, (doc, p) in enumerate(zip(docs, tokenize(tokenizer, [doc.text for doc in docs]))):
+        if doc.roles is None:
+            role_tags = np.full((len(p), len(roles)), IGNORE, dtype=np.int64)
+        else:
+            role_tags = encode_bio(p.offsets, doc.roles, roles)
+            role_tags[:, [j for j, lab in enumerate(roles) if lab not in doc.role_labels]] = IGNORE
+            if roles_in_claims_only and not doc.standalone:
+                relational = np.asarray([a is not None and set(a) <= _RELATIONAL for a in doc.allowed] + [False])
+                role_tags[~relational[sentence_pieces(p.offsets, doc.sentences)]] = IGNORE  # -1 → the last False
+        for w in document_windows(d, p, doc.sentences, settings, tokenizer.cls_token_id, tokenizer.sep_token_id,
+                                  standalone=doc.standalone):
+            allowed = np.zeros((len(w.sentence_ids), len(TYPE_CLASSES)), dtype=bool)
+            flags = np.full((len(w.sentence_ids), 3), np.nan, dtype=np.float32)
+            for j, k in enumerate(w.sentence_ids):
+                if doc.allowed[k] is not None:
+                    allowed[j, [_TYPE[t] for t in doc.allowed[k]]] = True
+                for c, values in enumerate((doc.key, doc.hedged, doc.negated)):
+                    if values[k] is not None:
+                        flags[j, c] = values[k]
+            out.append(TrainingWindow(w, {"allowed": allowed, "flags": flags, "roles": _piece_targets(role_tags, w)}))
+    return out
+
+
+def collate_training(batch: Sequence[TrainingWindow], pad_id: int, multiple_of: int = 8) -> dict[str, torch.Tensor]:
+    """`windows.collate` of the batch plus its targets: per-piece ones padded with IGNORE, per-sentence ones
+    concatenated."""
+    out = collate([t.window for t in batch], pad_id, multiple_of)
+    width = out["input_ids"].shape[1]
+    for name in batch[0].targets:
+        values = [t.targets[name] for t in batch]
+        if name in ("entities", "roles"):
+            padded = np.full((len(batch), width, values[0].shape[1]), IGNORE, dtype=np.int64)
+            for r, v in enumerate(values):
+                padded[r, :len(v)] = v
+            out[name] = torch.from_numpy(padded)
+        else:
+            out[name] = torch.from_numpy(np.concatenate(values))
+    return out

@@ -1,0 +1,38 @@
+"""The spaCy pipeline: scispaCy tokenizer → `claimx_sentencizer` → `claimx_abbreviation_detector` →
+`claimx_model` (entities and claims).
+
+`build_nlp()` assembles it; `claimx.load()` wraps it. Importing this package registers the factories.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import spacy
+from scispacy.custom_tokenizer import combined_rule_tokenizer
+from spacy.language import Language
+
+from ..models.spec import ModelSpec
+from ..records import MAX_CHARS
+from . import abbreviations, component, sentences  # noqa: F401  (register the factories)
+
+__all__ = ["build_nlp"]
+
+# scispaCy's detector warns on every document without abbreviations (its matcher has no patterns).
+warnings.filterwarnings("ignore", message=r"\[W036\] The component 'matcher' does not have any patterns")
+
+
+def build_nlp(model: str | Path | ModelSpec | None = None, *, device: str = "auto", precision: str = "auto") -> Language:
+    """The full claimx spaCy pipeline for `model` (a folder, an installed model name or its spec; None: the
+    default model) on `device`; `precision`: auto (bf16 where the hardware has it), bf16, fp32 or int8 (CPU)."""
+    nlp = spacy.blank("en")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # a regex in scispaCy's tokenizer rules
+        nlp.tokenizer = combined_rule_tokenizer(nlp)
+    nlp.max_length = MAX_CHARS + 1
+    nlp.add_pipe("claimx_sentencizer")
+    nlp.add_pipe("claimx_abbreviation_detector")
+    name = str(model.path) if isinstance(model, ModelSpec) else None if model is None else str(model)
+    nlp.add_pipe("claimx_model", config={"model": name, "device": device, "precision": precision})
+    return nlp
