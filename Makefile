@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   — create .venv, install claimx, run the main job on the shipped examples
 #   make test   — create .venv, install claimx, run the tests (CI runs exactly this)
+# make test-fast runs the unit tier alone: a tiny random model, no shipped weights, no ../shared.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ STAMP  := $(VENV)/.claimx-installed
 # torch first and pinned: 2.13.0 is the CPU build available offline here; nothing may pull a CUDA build.
 TORCH  ?= torch==2.13.0
 
-.PHONY: setup browser demo test bench clean
+.PHONY: setup browser demo test test-fast clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +32,9 @@ demo: setup
 
 test: setup browser
 	$(BIN)/python -m pytest -q
+
+test-fast: setup
+	CLAIMX_SHARED=/nonexistent $(BIN)/python -m pytest -q -m "not slow"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
