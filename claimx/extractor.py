@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from .errors import InvalidRecordError
-from .models.spec import ModelSpec
+from .models.spec import ModelSpec, load_spec
 from .options import ExtractOptions
 from .pipeline import build_nlp
 from .records import Fields, Record, RecordError, error_id, record_from_mapping
@@ -161,5 +161,6 @@ def load(
     auto (bf16 where the hardware has it, else fp32), bf16, fp32 or int8 (CPU only). Raises `ModelError`."""
     # oneDNN keeps compiled kernels per batch shape (1,024 by default); few suffice and memory stays flat
     os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "16")
-    nlp = build_nlp(model, device=device, precision=precision)
-    return Extractor(nlp, nlp.get_pipe("claimx_model").spec, fields=fields, keep_meta=keep_meta)
+    spec = model if isinstance(model, ModelSpec) else load_spec(model)  # claimx.json is read here, once
+    nlp = build_nlp(spec, device=device, precision=precision)
+    return Extractor(nlp, spec, fields=fields, keep_meta=keep_meta)

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import ModelError, UsageError
 from .records import Fields
+
+if TYPE_CHECKING:
+    from .models.spec import ModelSpec
 
 __all__ = ["DEVICES", "INPUT_FORMATS", "OUTPUT_FORMATS", "PRECISIONS", "ExtractOptions", "check_runtime"]
 
@@ -40,7 +44,7 @@ class ExtractOptions:
     """Options of an extraction run, checked when made: `UsageError`, or `ModelError` for an unknown device or
     precision (whether the hardware has them is checked when the model loads)."""
 
-    model: str | Path | None = None  # a model folder or installed model name; None: the default model
+    model: str | Path | ModelSpec | None = None  # a model folder, an installed model's name or its spec; None: default
     device: str = "auto"
     precision: str = "auto"
     batch_size: int = 256  # records per batch; outputs are flushed (and resumable) per batch

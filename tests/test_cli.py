@@ -281,16 +281,16 @@ def test_a_kill_between_the_flush_and_the_manifest_is_resumed_exactly(tmp_path: 
 
     src, out, err = tmp_path / "in.jsonl", tmp_path / f"out.{fmt}", tmp_path / "err.jsonl"
     expected = _big_input(src, 100)
-    write_manifest = jobs._write_manifest
+    write_manifest = jobs.Manifest.write
     calls = []
 
-    def dies_on_the_fourth(path, manifest):
+    def dies_on_the_fourth(manifest, path):
         calls.append(manifest.records)
         if len(calls) == 4:
             raise _Killed  # results and errors of this checkpoint are flushed; the manifest is not written
-        write_manifest(path, manifest)
+        write_manifest(manifest, path)
 
-    monkeypatch.setattr(jobs, "_write_manifest", dies_on_the_fourth)
+    monkeypatch.setattr(jobs.Manifest, "write", dies_on_the_fourth)
     kw = dict(errors=err, options=ExtractOptions(batch_size=8, rows_per_part=20), extractor=extractor)
     with pytest.raises(_Killed):
         jobs.run_extract(src, out, **kw)
@@ -300,7 +300,7 @@ def test_a_kill_between_the_flush_and_the_manifest_is_resumed_exactly(tmp_path: 
     assert (m["records"], m["complete"]) == (calls[2], False)
     parts = sorted((tmp_path / "out.parquet.parts").glob("part-*.parquet"))
     assert len(parts) > m["output_parts"] if fmt == "parquet" else out.stat().st_size > m["output_bytes"]  # beyond it
-    monkeypatch.setattr(jobs, "_write_manifest", write_manifest)
+    monkeypatch.setattr(jobs.Manifest, "write", write_manifest)
     summary = jobs.run_extract(src, out, resume=True, **kw)
     assert (summary.skipped, summary.read, summary.written + summary.failed) == (calls[2], 100, 100 - calls[2])
     assert _ids(out, fmt) == [i for where, i in expected if where == "out"]

@@ -106,3 +106,26 @@ def test_a_result_leaves_no_spans_on_its_doc(extractor, monkeypatch):
     r = extractor("Tumor necrosis factor (TNF) rose after aspirin. TNF fell.")
     assert [(a.short, a.long) for a in r.abbreviations] == [("TNF", "Tumor necrosis factor"), ("TNF", "Tumor necrosis factor")]
     assert seen[0].user_data == {}
+
+
+def test_load_reads_the_model_description_once(tiny_model, monkeypatch):
+    from claimx.models.spec import ModelSpec
+
+    reads = []
+    read = ModelSpec.read.__func__
+    monkeypatch.setattr(ModelSpec, "read", classmethod(lambda cls, folder: (reads.append(folder), read(cls, folder))[1]))
+    ex = claimx.load(tiny_model, device="cpu")
+    assert reads == [tiny_model] and ex.spec.label == "claimx-tiny 0.0.1"
+    assert ex.nlp.get_pipe("claimx_model").spec == ex.spec
+
+
+def test_unknown_model_device_and_precision_are_model_errors(tiny_model):
+    with pytest.raises(claimx.ModelError, match="no model 'no-such-model': not a folder and not an installed model"):
+        claimx.load("no-such-model")
+    with pytest.raises(claimx.ModelError, match="unknown device 'tpu'"):
+        claimx.load(tiny_model, device="tpu")
+    with pytest.raises(claimx.ModelError, match="unknown precision 'fp8'; use auto, bf16, fp32, int8"):
+        claimx.load(tiny_model, precision="fp8")
+    with pytest.raises(claimx.UsageError, match="--batch-size must be at least 1"):
+        claimx.ExtractOptions(batch_size=0)
+    assert claimx.ModelError.code == "E001" and issubclass(claimx.ModelError, claimx.ClaimxError)

@@ -102,18 +102,27 @@ class ModelSpec:
                              "or leave it out to use the default")
         try:
             data = json.loads(file.read_text(encoding="utf-8"))
+        except ValueError as e:
+            raise ModelError(f"{file} is not valid JSON ({e}); restore it from the release") from e
+        return cls.from_dict(folder, data)
+
+    @classmethod
+    def from_dict(cls, folder: str | Path, data: Mapping[str, Any]) -> ModelSpec:
+        """The spec of the model folder `folder` whose `claimx.json` holds `data` (already read)."""
+        try:
             components = tuple(data.get("components", ()))
             return cls(
                 name=data["name"],
                 version=data["version"],
-                path=folder,
+                path=Path(folder),
                 components=components,
                 entities=EntitySettings.from_dict(data.get("entities", {})),
                 claims=ClaimSettings.from_dict(data.get("claims", {})) if "claims" in components else None,
-                meta=data,
+                meta=dict(data),
             )
-        except (ValueError, KeyError, TypeError) as e:
-            raise ModelError(f"{file} is not a valid claimx model description ({e}); restore it from the release") from e
+        except (AttributeError, KeyError, TypeError) as e:
+            raise ModelError(f"{Path(folder) / 'claimx.json'} is not a valid claimx model description ({e}); "
+                             "restore it from the release") from e
 
 
 def installed_models() -> dict[str, Any]:

@@ -24,8 +24,9 @@ warnings.filterwarnings("ignore", message=r"\[W036\] The component 'matcher' doe
 
 
 def build_nlp(model: str | Path | ModelSpec | None = None, *, device: str = "auto", precision: str = "auto") -> Language:
-    """The full claimx spaCy pipeline for `model` (a folder, an installed model name or its spec; None: the
-    default model) on `device`; `precision`: auto (bf16 where the hardware has it), bf16, fp32 or int8 (CPU)."""
+    """The full claimx spaCy pipeline for `model` (a folder, an installed model name, or its `ModelSpec`, which
+    the component then takes as it is; None: the default model) on `device`; `precision`: auto (bf16 where the
+    hardware has it), bf16, fp32 or int8 (CPU)."""
     nlp = spacy.blank("en")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # a regex in scispaCy's tokenizer rules
@@ -33,6 +34,9 @@ def build_nlp(model: str | Path | ModelSpec | None = None, *, device: str = "aut
     nlp.max_length = MAX_CHARS + 1
     nlp.add_pipe("claimx_sentencizer")
     nlp.add_pipe("claimx_abbreviation_detector")
-    name = str(model.path) if isinstance(model, ModelSpec) else None if model is None else str(model)
-    nlp.add_pipe("claimx_model", config={"model": name, "device": device, "precision": precision})
+    if isinstance(model, ModelSpec):
+        config = {"model": str(model.path), "spec": dict(model.meta)}
+    else:
+        config = {"model": None if model is None else str(model)}
+    nlp.add_pipe("claimx_model", config={**config, "device": device, "precision": precision})
     return nlp

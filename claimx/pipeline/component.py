@@ -69,11 +69,12 @@ def _sentence_spans(doc: Doc) -> list[tuple[int, int]]:
     return [(s.start_char, s.end_char) for s in doc.sents]
 
 
-@Language.factory("claimx_model", default_config={"model": None, "device": "auto", "precision": "auto",
+@Language.factory("claimx_model", default_config={"model": None, "spec": None, "device": "auto", "precision": "auto",
                                                  "batch_token_budget": DEFAULT_TOKEN_BUDGET})
-def make_claimx_model(nlp: Language, name: str, model: str | None, device: str, precision: str,
+def make_claimx_model(nlp: Language, name: str, model: str | None, spec: dict | None, device: str, precision: str,
                       batch_token_budget: int) -> ClaimxModel:
-    """`model`: a model folder or installed model name (None: `$CLAIMX_MODEL` or the default model)."""
-    predictor = Predictor.load(load_spec(model), device=device, precision=precision,
-                               batch_token_budget=batch_token_budget)
+    """`model`: a model folder or installed model name (None: `$CLAIMX_MODEL` or the default model); `spec`: its
+    `claimx.json` when the caller has read it already (`build_nlp` passes its `ModelSpec`), else it is read here."""
+    loaded = ModelSpec.from_dict(model, spec) if spec is not None and model is not None else load_spec(model)
+    predictor = Predictor.load(loaded, device=device, precision=precision, batch_token_budget=batch_token_budget)
     return ClaimxModel(nlp, name, predictor)

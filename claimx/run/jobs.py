@@ -85,6 +85,10 @@ class Manifest:
         state = "output_bytes" if self.format == "jsonl" else "output_parts"
         return {(state if k == "output_state" else k): v for k, v in asdict(self).items()}
 
+    def write(self, path: Path) -> None:
+        """Write the manifest to `path` atomically (old or new, never half)."""
+        write_json_atomic(path, self.to_json())
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Manifest:
         data = dict(data)
@@ -96,10 +100,6 @@ def manifest_path(output: str | Path) -> Path:
     """Where the manifest of a run writing `output` lives."""
     out = Path(output)
     return out.with_name(out.name + ".manifest.json")
-
-
-def _write_manifest(path: Path, manifest: Manifest) -> None:
-    write_json_atomic(path, manifest.to_json())
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -398,7 +398,7 @@ class _Job:
             m.complete = True
             m.seconds = round(m.seconds + seconds, 3)
         if self.manifest_file is not None:
-            _write_manifest(self.manifest_file, m)
+            m.write(self.manifest_file)
         self.manifest = m
 
     def _abort(self) -> None:

@@ -153,7 +153,8 @@ def run_shard(
     i, n = shard
     summary = ShardSummary(shard)
     shard_file = out / f"claimx-shard-{i:05d}-of-{n:05d}.json"
-    label = extractor.spec.label if extractor is not None else load_spec(options.model).label
+    spec = extractor.spec if extractor is not None else load_spec(options.model)
+    label = spec.label
     start = time.perf_counter()
 
     def record(complete: bool) -> None:
@@ -172,7 +173,7 @@ def run_shard(
             if extractor is None:
                 from ..extractor import Extractor
 
-                extractor = Extractor.from_options(options)
+                extractor = Extractor.from_options(replace(options, model=spec))
             try:
                 run_extract(path, target, options=replace(options, format=fmt), errors=errors,
                             resume=previous is not None, extractor=extractor)
