@@ -161,6 +161,6 @@ def load(
     auto (bf16 where the hardware has it, else fp32), bf16, fp32 or int8 (CPU only). Raises `ModelError`."""
     # oneDNN keeps compiled kernels per batch shape (1,024 by default); few suffice and memory stays flat
     os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "16")
-    spec = model if isinstance(model, ModelSpec) else load_spec(model)  # claimx.json is read here, once
+    spec = load_spec(model)  # claimx.json is read here, once (a ModelSpec is used as it is)
     nlp = build_nlp(spec, device=device, precision=precision)
     return Extractor(nlp, spec, fields=fields, keep_meta=keep_meta)

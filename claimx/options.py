@@ -1,8 +1,8 @@
 """How a run reads, computes and writes: `ExtractOptions`, checked once, shared by every runner.
 
-The same options drive `claimx.load`, local runs (`claimx.run.run_extract`), sharded runs
-(`run_shard`) and Ray (`run_ray`), and the command line builds them from its flags. Nothing here
-imports torch or spaCy.
+The same options drive `Extractor.from_options`, local runs (`claimx.run.jobs.run_extract`), sharded runs
+(`claimx.run.shards.run_shard`) and Ray (`claimx.run.distributed.run_ray`); the command line builds them
+from its flags. Nothing here imports torch or spaCy.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class ExtractOptions:
     batch_size: int = 256  # records per batch; outputs are flushed (and resumable) per batch
     fields: Fields = field(default_factory=Fields)
     keep_meta: bool = False  # pass other input fields through under `meta`
-    input_format: str | None = None  # jsonl, xml or txt when a file's name does not tell
+    input_format: str | None = None  # jsonl, xml or txt when a file's name does not tell (checked by the readers)
     format: str | None = None  # jsonl or parquet; None: from the output's suffix, else jsonl
     rows_per_part: int = 10_000  # Parquet: rows per part file (one resume point each)
     progress: bool = False  # a progress bar on a terminal
@@ -63,6 +63,3 @@ class ExtractOptions:
             raise UsageError(f"--rows-per-part must be at least 1, got {self.rows_per_part}")
         if self.format is not None and self.format not in OUTPUT_FORMATS:
             raise UsageError(f"unknown output format {self.format!r}; use --format {' or '.join(OUTPUT_FORMATS)}")
-        if self.input_format is not None and self.input_format not in INPUT_FORMATS:
-            raise UsageError(f"unknown input format {self.input_format!r}; use --input-format "
-                             f"{', '.join(INPUT_FORMATS)}")

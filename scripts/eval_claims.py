@@ -21,6 +21,8 @@ from pathlib import Path
 
 from _bootstrap import ROOT, import_claimx
 
+from claimx.options import PRECISIONS
+
 warnings.filterwarnings("ignore", category=FutureWarning)
 
 
@@ -29,7 +31,7 @@ def main(argv=None) -> int:
     ap.add_argument("--model", default=str(ROOT / "models" / "claimx-minilm"))
     ap.add_argument("--out", default=str(ROOT / "runs" / "eval-claims"))
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32", "int8"])
+    ap.add_argument("--precision", default="auto", choices=PRECISIONS)
     args = ap.parse_args(argv)
     import_claimx()
     from claimx.corpora.claim_sources import load_claim_sentences

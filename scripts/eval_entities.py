@@ -18,6 +18,8 @@ from pathlib import Path
 
 from _bootstrap import import_claimx
 
+from claimx.options import PRECISIONS
+
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -25,7 +27,7 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", nargs="+", default=["bc5cdr", "ncbi", "biored", "ebm_nlp"])
     ap.add_argument("--split", default="dev", choices=["dev", "train"])
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--precision", nargs="+", default=["auto"], choices=["auto", "fp32", "bf16", "int8"])
+    ap.add_argument("--precision", nargs="+", default=["auto"], choices=PRECISIONS)
     ap.add_argument("--batch-tokens", type=int, default=32768)
     ap.add_argument("--limit", type=int, help="first N documents per corpus")
     ap.add_argument("--data", help="--export-data folder instead of the corpora")
@@ -55,7 +57,7 @@ def main(argv=None) -> int:
         predictor = Predictor.load(spec, device=device, precision=precision, batch_token_budget=args.batch_tokens)
 
         def tagger(texts: list[str]) -> list:
-            return [p.entities for p in predictor.predict(texts)]
+            return [p.entities for p in predictor.predict(texts, claims=False)]
 
         t0 = time.perf_counter()
         reports = [evaluate_entities(tagger, exs, corpus=c, split=args.split) for c, exs in sets.items()]

@@ -43,7 +43,7 @@ def load_sources(names, annotations=None):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--trunk", default=str(ROOT / "models" / "claimx-minilm"))
+    ap.add_argument("--trunk", default=str(ROOT / "models" / "claimx-minilm"), help="entity model: folder or installed name")
     ap.add_argument("--annotations", help="MechClaims annotations.jsonl (default: corpora/mechclaims)")
     ap.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
     ap.add_argument("--branch-layers", type=int, default=2)
@@ -73,6 +73,7 @@ def main(argv=None) -> int:
     from claimx.eval.claims import causal_class, causal_scores, evaluate_key_claims, evaluate_mechclaims
     from claimx.models.encoder import save_encoder
     from claimx.models.predictor import Predictor
+    from claimx.models.spec import load_spec
     from claimx.models.training.claims import ClaimTrainConfig, train_claims
 
     if args.threads:
@@ -151,7 +152,7 @@ def main(argv=None) -> int:
         model, tok, hist = train_claims(cfg, train, device=args.device, log=log, evaluate=evaluate)
         metrics["history"] = hist
         metrics["dev"] = hist[-1].get("dev", {})
-        meta = json.loads((Path(args.trunk) / "claimx.json").read_text())
+        meta = load_spec(args.trunk).meta
         info = {k: meta[k] for k in ("base_model", "trained_on", "training") if k in meta}
         info["claims_training"] = {"command": command, "sources": metrics["train_documents"],
                                    "seconds": round(sum(h["seconds"] for h in hist), 1)}

@@ -110,3 +110,21 @@ def test_help_of_light_commands_starts_fast():
                 "print('MODULES', 'torch' in sys.modules, 'spacy' in sys.modules, 'networkx' in sys.modules)")
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
         assert out.splitlines()[-1] == "MODULES False False False", out
+
+
+def test_training_needs_only_torch_and_transformers():
+    """A GPU box that trains and scores has torch, transformers and safetensors, not spaCy, datasets & co."""
+    code = """
+import sys
+BLOCKED = {"datasets", "spacy", "scispacy", "thinc", "lxml", "pyarrow", "typer", "pandas", "networkx", "tqdm"}
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"blocked: {name}", name=name)
+sys.meta_path.insert(0, Block())
+import claimx.models.training.entities, claimx.models.training.claims, claimx.corpora.examples
+import claimx.eval.claims, claimx.eval.entities, claimx.models.predictor
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "ok", out.stderr[-2000:]

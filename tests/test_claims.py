@@ -202,3 +202,14 @@ def test_causal_language_classes_from_the_heads():
     s = causal_scores([0, 1, 2, 3, 3], [0, 1, 1, 3, 0])
     assert s["per_class"]["conditional causal"]["f1"] == 0.0 and s["accuracy"] == 0.6
     assert s["macro_f1"] == round((2 / 3 + 2 / 3 + 0 + 2 / 3) / 4, 4)
+
+
+def test_entities_only_prediction_skips_the_claim_branch(tiny_model):
+    from claimx.models.predictor import Predictor
+    from claimx.models.spec import load_spec
+
+    predictor = Predictor.load(load_spec(tiny_model), device="cpu", precision="fp32")
+    items = [(TEXT, [S1, S2, S3]), (" ".join([TEXT] * 6), None)]
+    full, entities_only = predictor.predict(items), predictor.predict(items, claims=False)
+    assert [p.entities for p in entities_only] == [p.entities for p in full] and full[0].entities
+    assert all(p.sentences == [] and p.roles == [] for p in entities_only) and len(full[0].sentences) == 3

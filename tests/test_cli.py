@@ -104,7 +104,7 @@ def test_errors_default_to_stderr_and_all_bad_exits_1(tmp_path: Path):
         ([str(SHIPPED_EXAMPLES), "-o", "/proc/x.jsonl"], "[E003] cannot write the output /proc/x.jsonl: "),
         ([str(SHIPPED_EXAMPLES), "--format", "parquet"], "[E003] Parquet cannot be written to stdout; give an output file with -o"),
         ([str(SHIPPED_EXAMPLES), "--format", "csv"], "[E003] unknown output format 'csv'; use --format jsonl or parquet"),
-        ([str(SHIPPED_EXAMPLES), "--input-format", "csv"], "[E003] unknown input format 'csv'; use --input-format jsonl, xml, txt"),
+        ([str(SHIPPED_EXAMPLES), "--input-format", "csv"], "[E002] unknown input format 'csv'; use --input-format jsonl, xml, txt"),
         ([str(SHIPPED_EXAMPLES), "--device", "tpu"], "[E001] unknown device 'tpu'"),
         ([str(SHIPPED_EXAMPLES), "--resume"], "[E003] --resume needs an output file"),
         ([str(SHIPPED_EXAMPLES), "--rows-per-part", "0", "-o", "x.parquet"], "[E003] --rows-per-part must be at least 1, got 0"),

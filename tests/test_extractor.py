@@ -129,3 +129,17 @@ def test_unknown_model_device_and_precision_are_model_errors(tiny_model):
     with pytest.raises(claimx.UsageError, match="--batch-size must be at least 1"):
         claimx.ExtractOptions(batch_size=0)
     assert claimx.ModelError.code == "E001" and issubclass(claimx.ModelError, claimx.ClaimxError)
+
+
+def test_a_spec_is_used_as_given(tiny_model):
+    from dataclasses import replace
+
+    from claimx.models.spec import load_spec
+
+    spec = load_spec(tiny_model)
+    assert load_spec(spec) is spec and spec.to_dict()["claims"]["claim_threshold"] == spec.claims.claim_threshold
+    unreachable = replace(spec, claims=replace(spec.claims, claim_threshold=1.01))  # no sentence can reach it
+    ex = claimx.load(unreachable, device="cpu")
+    assert ex.spec == unreachable and ex.nlp.get_pipe("claimx_model").spec == unreachable
+    assert ex("Ketamine reduced pain.").claims == []
+    assert claimx.load(spec, device="cpu")("Ketamine reduced pain.").claims != []

@@ -108,3 +108,14 @@ def test_a_sharded_run_killed_with_sigkill_finishes_on_rerun_with_every_record_o
         assert [e["id"] for e in _lines(out / f"{name}.errors.jsonl")] == [i for where, i in want if where == "err"]
     shard = json.loads((out / "claimx-shard-00000-of-00001.json").read_text())
     assert shard["complete"] and [f["records"] for f in shard["files"]] == [300, 300, 300]
+
+
+def test_options_may_name_the_model_by_its_spec(tmp_path: Path, tiny_model: Path):
+    from claimx import ExtractOptions
+    from claimx.models.spec import load_spec
+    from claimx.run.shards import run_shard
+
+    (tmp_path / "a.jsonl").write_text('{"id": "a", "abstract": "Aspirin reduced pain."}\n')
+    done = run_shard([tmp_path / "a.jsonl"], tmp_path / "out", options=ExtractOptions(model=load_spec(tiny_model)))
+    assert [(f.records, f.written, f.error) for f in done.files] == [(1, 1, None)]
+    assert [r["model"] for r in _lines(tmp_path / "out" / "a.jsonl")] == ["claimx-tiny 0.0.1"]

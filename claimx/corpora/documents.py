@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import datasets
+if TYPE_CHECKING:
+    import datasets
 
 logger = logging.getLogger(__name__)
 
@@ -38,20 +41,21 @@ class Document:
         return self.text[span.start : span.end]
 
 
-FEATURES = datasets.Features(
-    {
-        "id": datasets.Value("string"),
-        "corpus": datasets.Value("string"),
-        "text": datasets.Value("string"),
-        "entities": datasets.List(
-            {
-                "start": datasets.Value("int32"),
-                "end": datasets.Value("int32"),
-                "label": datasets.Value("string"),
-            }
-        ),
-    }
-)
+@lru_cache(maxsize=1)
+def features() -> datasets.Features:
+    """The `datasets` schema of `to_dataset` (datasets is imported only here: a training box may lack it)."""
+    import datasets
+
+    return datasets.Features(
+        {
+            "id": datasets.Value("string"),
+            "corpus": datasets.Value("string"),
+            "text": datasets.Value("string"),
+            "entities": datasets.List(
+                {"start": datasets.Value("int32"), "end": datasets.Value("int32"), "label": datasets.Value("string")}
+            ),
+        }
+    )
 
 
 def to_dataset(docs: Iterable[Document]) -> datasets.Dataset:
@@ -65,7 +69,9 @@ def to_dataset(docs: Iterable[Document]) -> datasets.Dataset:
         }
         for d in docs
     ]
-    return datasets.Dataset.from_list(rows, features=FEATURES)
+    import datasets
+
+    return datasets.Dataset.from_list(rows, features=features())
 
 
 def from_dataset(ds: datasets.Dataset) -> list[Document]:

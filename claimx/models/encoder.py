@@ -56,9 +56,11 @@ class ClaimxEncoder(nn.Module):
         self.heads["claims"] = head.to(next(self.backbone.parameters()).device)
         return head
 
-    def encode_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """``(last hidden states, states the claim branch starts from or None)``: one encoder pass."""
-        k = self.claims.branch_layers if self.claims is not None else -1
+    def encode_states(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, *, claims: bool = True
+                      ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``(last hidden states, states the claim branch starts from or None)``: one encoder pass
+        (``claims=False``: the last states only)."""
+        k = self.claims.branch_layers if self.claims is not None and claims else -1
         out = self.backbone(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=k > 0)
         last = out.last_hidden_state
         return last, (None if k < 0 else last if k == 0 else out.hidden_states[-1 - k])

@@ -111,7 +111,7 @@ class ClaimHeads(nn.Module):
         row = row.clamp_min(0)  # a sentence without pieces never occurs; keep indices valid anyway
         first = torch.zeros(sentence_of_piece.shape[0] + 1, dtype=torch.long, device=z.device)
         first.index_add_(0, row + 1, torch.ones_like(row))
-        first = first.cumsum(0)  # sentences are numbered window by window (collate_claims)
+        first = first.cumsum(0)  # sentences are numbered window by window (windows.collate)
         slot = torch.arange(n_sent, device=z.device) - first[row]
         width = int(slot.max()) + 1
         seq = z.new_zeros(sentence_of_piece.shape[0], width, z.shape[-1])

@@ -2,7 +2,7 @@
 
     spec = load_spec("claimx-minilm")                      # or a folder; see claimx.models.spec
     predictor = Predictor.load(spec, device="auto", precision="auto")
-    predictor.predict([(text, sentence_spans), ...])        # [DocumentPrediction, ...]
+    predictor.predict([(text, sentence_spans), ...])         # [DocumentPrediction, ...]
 
 Windows of all documents are sorted by length and packed into batches under a token budget, so a
 batch mixes documents; results come back in input order. Each document gets its entity spans and,
@@ -25,7 +25,7 @@ from .bio import Prediction, decode_bio, decode_roles
 from .encoder import ClaimxEncoder, load_encoder
 from .heads import TYPE_CLASSES
 from .spec import ModelSpec
-from .windows import Window, collate, document_windows, pack, sentence_spans, tokenize
+from .windows import Window, collate, document_windows, pack, rough_sentence_spans, tokenize
 
 __all__ = ["DEFAULT_TOKEN_BUDGET", "DocumentPrediction", "Predictor", "SentencePrediction", "autocast_dtype",
            "resolve_device"]
@@ -143,11 +143,13 @@ class Predictor:
         return self.model.claims is not None
 
     @torch.inference_mode()
-    def predict(self, items: Sequence[Item]) -> list[DocumentPrediction]:
+    def predict(self, items: Sequence[Item], *, claims: bool = True) -> list[DocumentPrediction]:
         """Predictions for texts, or ``(text, sentence spans)`` pairs (character ``(start, end)``; long texts are
-        cut between sentences; None or a bare text: a rule of thumb finds them), in input order."""
+        cut between sentences; None or a bare text: a rule of thumb finds them), in input order.
+        ``claims=False``: entities only (the claim branch is not run)."""
+        claims = claims and self.has_claims
         texts = [item if isinstance(item, str) else item[0] for item in items]
-        sentences = [sentence_spans(t) if isinstance(item, str) or item[1] is None else [tuple(s) for s in item[1]]
+        sentences = [rough_sentence_spans(t) if isinstance(item, str) or item[1] is None else [tuple(s) for s in item[1]]
                      for t, item in zip(texts, items)]
         pieces = tokenize(self.tokenizer, texts)
         settings = self.model.entities
@@ -157,14 +159,14 @@ class Predictor:
         n_ent = len(settings.labels)
         ent_tags = [np.zeros((len(p), n_ent), dtype=np.int64) for p in pieces]
         ent_probs = [np.zeros((len(p), n_ent), dtype=np.float32) for p in pieces]
-        n_roles = len(self.model.claims.roles) if self.has_claims else 0
+        n_roles = len(self.model.claims.roles) if claims else 0
         role_probs = [np.zeros((len(p), n_roles, 3), dtype=np.float32) for p in pieces]  # O, B, I
         sent_out: list[dict[int, tuple[np.ndarray, np.ndarray]]] = [{} for _ in texts]
         was_training = self.model.training
         self.model.eval()
         try:
             for batch in pack([len(w) for w in windows], self.batch_token_budget):
-                self._run([windows[i] for i in batch], ent_tags, ent_probs, role_probs, sent_out)
+                self._run([windows[i] for i in batch], claims, ent_tags, ent_probs, role_probs, sent_out)
         finally:
             self.model.train(was_training)
         out = []
@@ -172,7 +174,7 @@ class Predictor:
             p = pieces[d]
             words = p.word_ids if settings.snap_to_words else None
             res = DocumentPrediction(decode_bio(ent_tags[d], ent_probs[d], p.offsets, settings.labels, words, text))
-            if self.has_claims:
+            if claims:
                 none = (np.eye(len(TYPE_CLASSES))[0].astype(np.float32), np.zeros(3, dtype=np.float32))
                 for sid, (s, e) in enumerate(sentences[d]):
                     types, flags = sent_out[d].get(sid, none)  # a sentence with no pieces is no claim
@@ -182,15 +184,15 @@ class Predictor:
             out.append(res)
         return out
 
-    def _run(self, batch: list[Window], ent_tags, ent_probs, role_probs, sent_out) -> None:
+    def _run(self, batch: list[Window], claims: bool, ent_tags, ent_probs, role_probs, sent_out) -> None:
         """One encoder pass over ``batch``; writes each window's owned pieces and sentences into the arrays."""
         t = {k: v.to(self.device, non_blocking=True) for k, v in collate(batch, self.tokenizer.pad_token_id).items()}
         amp = self.amp
         with torch.autocast(self.device.type, dtype=amp or torch.float32, enabled=amp is not None):
-            last, below = self.model.encode_states(t["input_ids"], t["attention_mask"])
+            last, below = self.model.encode_states(t["input_ids"], t["attention_mask"], claims=claims)
             ent = self.model.heads["entities"](last)
             out = (self.model.heads["claims"](below, t["attention_mask"], t["sentence_of_piece"], t["position"])
-                   if self.has_claims else None)
+                   if claims else None)
         ep, et = (x.cpu().numpy() for x in ent.float().softmax(-1).max(-1))
         if out is not None:
             rp = out["roles"].float().softmax(-1).cpu().numpy()  # [B, T, roles, 3]: O, B, I

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +91,15 @@ class ModelSpec:
         """The `model` field of every output record."""
         return f"{self.name} {self.version}"
 
+    def to_dict(self) -> dict[str, Any]:
+        """`claimx.json` of this spec as it is (fields changed with `dataclasses.replace` included): JSON values."""
+        out: dict[str, Any] = {**self.meta, "name": self.name, "version": self.version,
+                               "components": list(self.components),
+                               "entities": {**asdict(self.entities), "labels": list(self.entities.labels)}}
+        if self.claims is not None:
+            out["claims"] = {**asdict(self.claims), "roles": list(self.claims.roles)}
+        return out
+
     @classmethod
     def read(cls, folder: str | Path) -> ModelSpec:
         """The spec of the model folder `folder`; `ModelError` when it is not one."""
@@ -109,6 +118,9 @@ class ModelSpec:
     @classmethod
     def from_dict(cls, folder: str | Path, data: Mapping[str, Any]) -> ModelSpec:
         """The spec of the model folder `folder` whose `claimx.json` holds `data` (already read)."""
+        if "entities" not in data.get("components", ()):
+            raise ModelError(f"{Path(folder) / 'claimx.json'} lists no trained 'entities' component; claimx models "
+                             "have entities (and optionally claims): train one with scripts/train_entities.py")
         try:
             components = tuple(data.get("components", ()))
             return cls(
@@ -133,12 +145,12 @@ def installed_models() -> dict[str, Any]:
 
 
 def find_model(name_or_path: str | Path | None = None) -> Path:
-    """The folder of a model given by path or installed name (None: `$CLAIMX_MODEL`, else the default)."""
-    given = name_or_path if name_or_path is not None else os.environ.get("CLAIMX_MODEL") or DEFAULT_MODEL
-    path = Path(given)
-    if path.is_dir():
-        return path
-    name = str(given)
+    """The folder of a model given by path or installed name (None: `$CLAIMX_MODEL`, else the default model,
+    which is never looked for in the working directory)."""
+    given = name_or_path if name_or_path is not None else os.environ.get("CLAIMX_MODEL")
+    if given is not None and Path(given).is_dir():
+        return Path(given)
+    name = DEFAULT_MODEL if given is None else str(given)
     if name == DEFAULT_MODEL and (_CHECKOUT_MODELS / name / "claimx.json").is_file():
         return _CHECKOUT_MODELS / name  # a source checkout: its own model, not an older installed copy
     entry = installed_models().get(name)
@@ -149,6 +161,6 @@ def find_model(name_or_path: str | Path | None = None) -> Path:
                      f"or install the model's package (pip install ./models/{DEFAULT_MODEL} from a claimx checkout)")
 
 
-def load_spec(name_or_path: str | Path | None = None) -> ModelSpec:
-    """`ModelSpec.read(find_model(name_or_path))`."""
-    return ModelSpec.read(find_model(name_or_path))
+def load_spec(model: str | Path | ModelSpec | None = None) -> ModelSpec:
+    """The spec of a model given by path or installed name (`find_model`); a `ModelSpec` is returned as it is."""
+    return model if isinstance(model, ModelSpec) else ModelSpec.read(find_model(model))

@@ -35,7 +35,7 @@ __all__ = [
     "position_features",
     "sentence_piece_starts",
     "sentence_pieces",
-    "sentence_spans",
+    "rough_sentence_spans",
     "tokenize",
     "window_owners",
 ]
@@ -80,7 +80,7 @@ def tokenize(tokenizer, texts: Sequence[str]) -> list[Pieces]:
     return out
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
+def rough_sentence_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of the sentences of ``text`` by a rule of thumb, for texts that come without
     sentence spans (training data): only used to choose where long texts are cut into windows."""
     starts = [0] + [m.end() for m in _SENT_START.finditer(text)] + [len(text)]

@@ -1,7 +1,9 @@
 """The spaCy pipeline: scispaCy tokenizer → `claimx_sentencizer` → `claimx_abbreviation_detector` →
 `claimx_model` (entities and claims).
 
-`build_nlp()` assembles it; `claimx.load()` wraps it. Importing this package registers the factories.
+`build_nlp()` assembles it; `claimx.load()` wraps it. Importing this package registers the three
+factories, so they work in any spaCy pipeline: `nlp.add_pipe("claimx_model", config={"model": ...})`
+after a sentence splitter and an abbreviation detector.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def build_nlp(model: str | Path | ModelSpec | None = None, *, device: str = "aut
     nlp.add_pipe("claimx_sentencizer")
     nlp.add_pipe("claimx_abbreviation_detector")
     if isinstance(model, ModelSpec):
-        config = {"model": str(model.path), "spec": dict(model.meta)}
+        config = {"model": str(model.path), "spec": model.to_dict()}
     else:
         config = {"model": None if model is None else str(model)}
     nlp.add_pipe("claimx_model", config={**config, "device": device, "precision": precision})

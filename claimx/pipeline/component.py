@@ -4,7 +4,7 @@
 
 after a sentence splitter and an abbreviation detector (`claimx.pipeline.build_nlp` assembles the whole
 pipeline). `predict()` runs one batched encoder pass and has no side effects; `set_annotations()`
-writes the Docs. A model without trained heads yields no entities and no claims: nothing is guessed by rules.
+writes the Docs. A model without a claim component yields entities and no claims: nothing is guessed by rules.
 """
 
 from __future__ import annotations

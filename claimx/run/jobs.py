@@ -28,6 +28,7 @@ from tqdm import tqdm
 from ..errors import Interrupted, UsageError
 from ..io.readers import collect_inputs, read_inputs
 from ..io.writers import ParquetWriter, Writer, open_writer, parts_of
+from ..models.spec import load_spec
 from ..options import ExtractOptions
 from ..records import Record, RecordError
 
@@ -224,21 +225,22 @@ def run_extract(
             if fmt == "parquet" and parts_dir is not None:
                 shutil.rmtree(parts_dir, ignore_errors=True)  # left by a kill between the record and the clean-up
             return Summary(skipped=previous.records, complete_before=True)
+    spec = extractor.spec if extractor is not None else load_spec(options.model)
+    if previous is not None and previous.model != spec.label:
+        raise UsageError(
+            f"{out_path} was written with model {previous.model!r}, this run uses {spec.label!r}; "
+            "use the same --model, or rerun without --resume"
+        )
     try:
         if extractor is None:
             from ..extractor import Extractor
 
-            extractor = Extractor.from_options(options)
+            extractor = Extractor.from_options(replace(options, model=spec))
     except KeyboardInterrupt:
         if previous is not None:
             raise Interrupted(previous.records, True) from None
         raise Interrupted(0, False, started=False) from None
-    label = extractor.spec.label
-    if previous is not None and previous.model != label:
-        raise UsageError(
-            f"{out_path} was written with model {previous.model!r}, this run uses {label!r}; "
-            "use the same --model, or rerun without --resume"
-        )
+    label = spec.label
 
     # open (and truncate) only now that everything that can be checked was
     writer = _open(

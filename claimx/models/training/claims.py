@@ -2,8 +2,8 @@
 
 The entity encoder stays frozen, so the entity tagger's accuracy is unchanged by construction,
 and its hidden states below the claim branch are computed once and cached (bf16): each epoch
-then only runs the branch layers and heads. `train_claims(cfg, train, out)` returns the trained
-``ClaimxEncoder`` (entities + claims); `save_encoder` writes it as one model folder.
+then only runs the branch layers and heads. `train_claims(cfg, docs)` returns the trained
+``ClaimxEncoder`` (entities + claims), its tokenizer and the history; `save_encoder` writes one model folder.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..bio import IGNORE
 from ..encoder import ClaimxEncoder, load_encoder
 from ..heads import ClaimHeads
 from ..predictor import autocast_dtype
-from ..spec import ClaimSettings
+from ..spec import ClaimSettings, load_spec
 from ..windows import pack
 from .loop import linear_schedule, run_epochs, seed_everything, shuffled_batches
 from .targets import TrainingWindow, claim_windows, collate_training
@@ -32,7 +32,7 @@ __all__ = ["ClaimTrainConfig", "branch_from_bert", "claim_losses", "train_claims
 
 @dataclass
 class ClaimTrainConfig:
-    trunk: str = "models/claimx-minilm"  # the entity model folder the claim component is added to
+    trunk: str = "claimx-minilm"  # the entity model (folder or installed name) the claim component is added to
     branch_layers: int = 2
     epochs: int = 8
     lr: float = 1e-4  # branch layers
@@ -88,7 +88,7 @@ def train_claims(cfg: ClaimTrainConfig, train: Sequence[ClaimDoc], *, device: st
     Returns ``(model, tokenizer, history)``."""
     seed_everything(cfg.seed)
     dev = torch.device(device)
-    model, tokenizer = load_encoder(cfg.trunk, device=dev)
+    model, tokenizer = load_encoder(load_spec(cfg.trunk), device=dev)
     for p in model.parameters():
         p.requires_grad_(False)
     heads = model.add_claims(ClaimSettings(branch_layers=cfg.branch_layers), dropout=cfg.dropout)

@@ -96,7 +96,7 @@ def evaluate(model: ClaimxEncoder, tokenizer, dev: Mapping[str, Sequence[Example
                           batch_token_budget=cfg.eval_batch_tokens)
 
     def tagger(texts: list[str]):
-        return [p.entities for p in predictor.predict(texts)]
+        return [p.entities for p in predictor.predict(texts, claims=False)]
 
     return [evaluate_entities(tagger, exs, corpus=name, split=split) for name, exs in dev.items()]
 

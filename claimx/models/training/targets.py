@@ -21,7 +21,7 @@ from ...results import CLAIM_TYPES
 from ..bio import IGNORE, encode_bio
 from ..heads import TYPE_CLASSES
 from ..spec import EntitySettings
-from ..windows import Window, collate, document_windows, sentence_pieces, sentence_spans, tokenize
+from ..windows import Window, collate, document_windows, rough_sentence_spans, sentence_pieces, tokenize
 
 __all__ = ["TrainingWindow", "claim_windows", "collate_training", "entity_windows"]
 
@@ -58,7 +58,7 @@ def entity_windows(examples: Sequence[Example], tokenizer, settings: EntitySetti
         annotated = CORPUS_LABELS.get(ex.corpus, tuple({s[2] for s in ex.spans}))
         tags = encode_bio(p.offsets, ex.spans, labels)
         tags[:, [j for j, lab in enumerate(labels) if lab not in annotated]] = IGNORE
-        for w in document_windows(d, p, sentence_spans(ex.text), settings, tokenizer.cls_token_id,
+        for w in document_windows(d, p, rough_sentence_spans(ex.text), settings, tokenizer.cls_token_id,
                                   tokenizer.sep_token_id):
             out.append(TrainingWindow(w, {"entities": _piece_targets(tags, w)}))
     return out
