@@ -86,3 +86,15 @@ def test_agreement_of_identical_and_different_annotations():
     assert same["claim_sentence"]["f1"] == 1.0 and same["label5_kappa"] == 1.0 and same["roles_partial_f1"] == 1.0
     diff = agreement([(a, b)])
     assert diff["claim_sentence"]["f1"] == pytest.approx(2 / 3, abs=1e-4) and diff["label5_agreement"] == pytest.approx(2 / 3, abs=1e-4)
+
+
+def test_role_texts_match_whole_words_only():
+    from claimx.corpora.mechanistic import on_word_boundaries
+
+    sent = "Women had acidosis, while men had tremor."
+    (out,) = resolve_labels([sent], [claim(0, type="correlational", roles=[["AGENT", "men"], ["AGENT", "Women"]])])
+    assert [(r["start"], sent[r["start"]:r["end"]]) for r in out["roles"]] == [(0, "Women"), (26, "men")]
+    assert on_word_boundaries(sent, 26, 29) and not on_word_boundaries(sent, 2, 5)
+    assert on_word_boundaries("CSP-induced loss", 0, 3) and not on_word_boundaries("CSP-induced loss", 4, 8)
+    with pytest.raises(ValueError, match="not found"):
+        resolve_labels(["Women only."], [claim(0, roles=[["AGENT", "men"]])])

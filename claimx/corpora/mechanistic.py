@@ -19,7 +19,7 @@ from typing import Any
 from ..results import CERTAINTIES, CLAIM_TYPES, ROLE_LABELS
 from .texts import document_parts, join_title
 
-__all__ = ["ANNOTATIONS", "build_record", "load_mechclaims",
+__all__ = ["ANNOTATIONS", "on_word_boundaries", "build_record", "load_mechclaims",
            "resolve_labels", "sentence_spans", "text_of"]
 
 ANNOTATIONS = Path(__file__).resolve().parents[2] / "corpora" / "mechclaims" / "annotations.jsonl"
@@ -64,12 +64,20 @@ def text_of(source: str, did: str, shared_root: str | None = None) -> tuple[str,
     return parts[did]
 
 
+def on_word_boundaries(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` neither starts nor ends inside a word ("men" in "Women" does)."""
+    inside = lambda i: 0 < i < len(text) and text[i - 1].isalnum() and text[i].isalnum()  # noqa: E731
+    return not inside(start) and not inside(end)
+
+
 def _find(sentence: str, text: str, occurrence: int) -> int:
-    pos = -1
-    for _ in range(occurrence):
+    """Start of the ``occurrence``-th whole-word occurrence of ``text`` in ``sentence`` (-1: none)."""
+    pos, seen = -1, 0
+    while seen < occurrence:
         pos = sentence.find(text, pos + 1)
         if pos < 0:
-            break
+            return -1
+        seen += on_word_boundaries(sentence, pos, pos + len(text))
     return pos
 
 
@@ -183,5 +191,8 @@ def load_mechclaims(split: str | None = None, *, path: str | Path | None = None,
                 for r in c["roles"]:
                     if not (c["start"] <= r["start"] < r["end"] <= c["end"]) or text[r["start"]:r["end"]] != text[r["start"]:r["end"]].strip(_STRIP):
                         raise ValueError(f"{path.name} line {n} ({rec['id']}): role {r} outside its sentence or ragged")
+                    if not on_word_boundaries(text, r["start"], r["end"]):
+                        raise ValueError(f"{path.name} line {n} ({rec['id']}): role {r} "
+                                         f"({text[r['start']:r['end']]!r}) starts or ends inside a word")
             docs.append({**rec, "text": text})
     return docs
