@@ -213,3 +213,17 @@ def test_entities_only_prediction_skips_the_claim_branch(tiny_model):
     full, entities_only = predictor.predict(items), predictor.predict(items, claims=False)
     assert [p.entities for p in entities_only] == [p.entities for p in full] and full[0].entities
     assert all(p.sentences == [] and p.roles == [] for p in entities_only) and len(full[0].sentences) == 3
+
+
+def test_flag_f1_scores_the_positive_class_on_matched_claims():
+    from claimx.eval.claims import flag_f1
+
+    def c(s, negated=False, certainty="asserted"):
+        return {"start": s, "end": s + 5, "negated": negated, "certainty": certainty}
+
+    gold = [{"id": "a", "claims": [c(0, negated=True), c(10), c(20, negated=True, certainty="hedged"), c(30, True)]}]
+    pred = [{"id": "a", "claims": [c(0, negated=True), c(10, negated=True), c(20, certainty="hedged")]}]  # 30 unmatched
+    assert flag_f1(gold, pred, "negated") == {"p": 0.5, "r": 0.5, "f1": 0.5, "tp": 1, "fp": 1, "fn": 1}
+    assert flag_f1(gold, pred, "hedged")["f1"] == 1.0
+    never = [{"id": "a", "claims": [c(0), c(10), c(20)]}]
+    assert flag_f1(gold, never, "negated")["f1"] == 0.0  # accuracy would be 1/3 here, ~0.93 on real data

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..models.predictor import Predictor
 
 __all__ = ["CAUSAL_CLASSES", "agreement", "causal_class", "evaluate_causal", "evaluate_key_claims",
-           "evaluate_mechclaims", "key_claim_f1", "predictions_as_output"]
+           "evaluate_mechclaims", "flag_f1", "key_claim_f1", "predictions_as_output"]
 
 CAUSAL_CLASSES = ("none", "direct causal", "conditional causal", "correlational")
 
@@ -33,6 +33,25 @@ def key_claim_f1(gold: Sequence[dict], pred: Sequence[dict]) -> dict[str, float]
         c["tp"] += len(gk & pk)
         c["fp"] += len(pk - gk)
         c["fn"] += len(gk - pk)
+    return prf(c["tp"], c["fp"], c["fn"])
+
+
+def flag_f1(gold: Sequence[dict], pred: Sequence[dict], flag: str) -> dict[str, float]:
+    """P/R/F1 of the positive class of ``flag`` (``"negated"``, or ``"hedged"`` for certainty) on the claims
+    found in both (same sentence offsets): unlike accuracy, a head that never says it scores 0, not ~0.93."""
+    def positive(claim: dict) -> bool:
+        return claim.get("certainty") == "hedged" if flag == "hedged" else bool(claim.get(flag))
+
+    c = Counter()
+    preds = {str(p["id"]): {(x["start"], x["end"]): x for x in p["claims"]} for p in pred}
+    for g in gold:
+        mine = preds.get(str(g["id"]), {})
+        for x in g["claims"]:
+            y = mine.get((x["start"], x["end"]))
+            if y is not None:
+                c["tp"] += positive(x) and positive(y)
+                c["fp"] += positive(y) and not positive(x)
+                c["fn"] += positive(x) and not positive(y)
     return prf(c["tp"], c["fp"], c["fn"])
 
 
@@ -53,6 +72,8 @@ def evaluate_mechclaims(predictor: Predictor, docs: Sequence[dict]) -> dict[str,
     pred = predictions_as_output(predictor, docs)
     out = score_claims(docs, pred)
     out["key_sentence"] = key_claim_f1(docs, pred)
+    out["negated_class"] = flag_f1(docs, pred, "negated")
+    out["hedged_class"] = flag_f1(docs, pred, "hedged")
     return out
 
 
