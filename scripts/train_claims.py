@@ -56,6 +56,8 @@ def main(argv=None) -> int:
     ap.add_argument("--roles-in-claims-only", action="store_true",
                     help="role loss only inside relational claim sentences (where roles are decoded)")
     ap.add_argument("--repeat-mechclaims", type=int, default=1, help="MechClaims documents per epoch, times")
+    ap.add_argument("--sentence-copies", action="store_true",
+                    help="also train on each MechClaims sentence given alone (claims as ex('one sentence') sees them)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--causal-folds", type=int, default=0, help="k-fold CV on the causal-language data instead")
     ap.add_argument("--cv-sources", nargs="+", default=["causal"], choices=SOURCES,
@@ -68,6 +70,7 @@ def main(argv=None) -> int:
     import_claimx()
     import torch
 
+    from claimx.corpora import claim_sources as cd
     from claimx.corpora.claim_sources import load_claim_sentences
     from claimx.corpora.mechanistic import load_mechclaims
     from claimx.eval.claims import causal_class, causal_scores, evaluate_key_claims, evaluate_mechclaims
@@ -149,6 +152,8 @@ def main(argv=None) -> int:
     else:
         train = [d for docs in data.values() for d in docs]
         train += data.get("mechclaims", []) * (args.repeat_mechclaims - 1)  # the only source of MECHANISM roles
+        if args.sentence_copies:
+            train += cd.sentence_copies(data.get("mechclaims", []))
         model, tok, hist = train_claims(cfg, train, device=args.device, log=log, evaluate=evaluate)
         metrics["history"] = hist
         metrics["dev"] = hist[-1].get("dev", {})

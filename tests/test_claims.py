@@ -227,3 +227,16 @@ def test_flag_f1_scores_the_positive_class_on_matched_claims():
     assert flag_f1(gold, pred, "hedged")["f1"] == 1.0
     never = [{"id": "a", "claims": [c(0), c(10), c(20)]}]
     assert flag_f1(gold, never, "negated")["f1"] == 0.0  # accuracy would be 1/3 here, ~0.93 on real data
+
+
+def test_sentence_copies_are_standalone_with_their_labels():
+    from claimx.corpora.claim_sources import sentence_copies
+
+    k = TEXT.index("Ketamine")
+    doc = ClaimDoc("d", "test", TEXT, [S1, S2, S3], [("mechanistic",), ("causal",), ("none",)], [1, 0, 0],
+                   [0, 1, None], [0, 1, None], roles=[(0, 39, "MECHANISM"), (k, k + 8, "AGENT")])
+    one, two, three = sentence_copies([doc])
+    assert [c.text for c in (one, two, three)] == [TEXT[s:e] for s, e in (S1, S2, S3)]
+    assert all(c.standalone and c.sentences == [(0, len(c.text))] and c.key == [None] for c in (one, two, three))
+    assert (two.allowed, two.hedged, two.negated, two.roles) == ([("causal",)], [1], [1], [(0, 8, "AGENT")])
+    assert one.roles == [(0, 39, "MECHANISM")] and three.roles is None  # no role targets outside relational claims

@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from .mechanistic import load_mechclaims
 from .texts import SOURCES, join_title
 
 __all__ = ["CAUSAL_LABELS", "NOT_A_CLAIM", "ClaimDoc", "load_bioscope", "load_causal", "load_claim_sentences",
-           "load_mechclaims_docs", "load_sciclaim"]
+           "load_mechclaims_docs", "load_sciclaim", "sentence_copies"]
 
 #: The type target of a sentence that makes no claim.
 NOT_A_CLAIM = "none"
@@ -197,3 +198,22 @@ def load_bioscope(shared_root: str | Path | None = None) -> list[ClaimDoc]:
             out.append(ClaimDoc(f"bioscope:{did}", "bioscope", " ".join(parts), sents, [None] * n, [None] * n,
                                 hedged, negated))
     return out
+
+
+def sentence_copies(docs: Sequence[ClaimDoc]) -> list[ClaimDoc]:
+    """Each sentence of ``docs`` as a standalone one-sentence document with its labels (key left out: it is
+    a notion of the whole abstract; roles only in relational claims, as `--roles-in-claims-only` trains them),
+    so the heads also learn claims given alone, as `ex("...")` gives them."""
+    out = []
+    for doc in docs:
+        for k, (s, e) in enumerate(doc.sentences):
+            if doc.allowed[k] is None and doc.hedged[k] is None and doc.negated[k] is None:
+                continue
+            relational = doc.allowed[k] is not None and set(doc.allowed[k]) <= {"mechanistic", "causal", "correlational"}
+            roles = None if doc.roles is None or not relational else [
+                (rs - s, re_ - s, lab) for rs, re_, lab in doc.roles if s <= rs and re_ <= e]
+            out.append(_standalone(f"{doc.id}#{k}", doc.source, doc.text[s:e], allowed=doc.allowed[k],
+                                   hedged=doc.hedged[k], negated=doc.negated[k], roles=roles,
+                                   role_labels=doc.role_labels))
+    return out
+
