@@ -205,6 +205,44 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_edit(args) -> int:
+    """Apply reviewed role edits to annotations.jsonl: lines {"doc", "claim_start", "rule", "old", "new"} with
+    role offsets relative to the claim sentence ("old" null: add "new"; "new" null: delete "old"). Every edit
+    is checked (the old role exists; the new span is inside the sentence, on word boundaries, not ragged), the
+    corpus is re-loaded through the loader's checks, and the changes per rule are printed."""
+    import_claimx()
+    from claimx.corpora.mechanistic import ANNOTATIONS, load_mechclaims
+
+    path = Path(args.annotations) if args.annotations else ANNOTATIONS
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    by_id = {r["id"]: r for r in records}
+    edits = [json.loads(line) for p in args.edits for line in Path(p).read_text(encoding="utf-8").splitlines() if line.strip()]
+    n = Counter()
+    for e in edits:
+        rec = by_id[e["doc"]]
+        claim = next(c for c in rec["claims"] if c["start"] == e["claim_start"])
+        shift = claim["start"]
+        absolute = lambda r: None if r is None else {"label": r["label"], "start": r["start"] + shift, "end": r["end"] + shift}  # noqa: E731
+        old, new = absolute(e["old"]), absolute(e["new"])
+        if old is not None:
+            if old not in claim["roles"]:
+                raise SystemExit(f"{e['doc']} @{shift}: no role {e['old']} to change")
+            claim["roles"].remove(old)
+        if new is not None and new not in claim["roles"]:
+            claim["roles"].append(new)
+        claim["roles"].sort(key=lambda r: (r["start"], r["end"], r["label"]))
+        split = rec.get("split", "?")
+        n[(e["rule"], "deleted" if new is None else "added" if old is None else "changed", split)] += 1
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    load_mechclaims(None, path=tmp)  # every span checked against the shared texts; raises on any bad edit
+    tmp.replace(path)
+    for (rule, what, split), k in sorted(n.items()):
+        print(f"{rule:10} {what:8} {split:6} {k}")
+    print(f"{sum(n.values())} edits applied to {path}")
+    return 0
+
+
 def cmd_agreement(args) -> int:
     import_claimx()
     from claimx.corpora.mechanistic import build_record, text_of
@@ -267,6 +305,10 @@ def main(argv=None) -> int:
     p.add_argument("--partial", action="store_true", help="write the documents annotated so far")
     p.add_argument("--labels-dir", default="out", help="subfolder with the annotators' outputs")
     p.set_defaults(fn=cmd_build)
+    p = sub.add_parser("edit", help="apply reviewed role edits (consistency passes) to annotations.jsonl")
+    p.add_argument("edits", nargs="+")
+    p.add_argument("--annotations")
+    p.set_defaults(fn=cmd_edit)
     p = sub.add_parser("agreement")
     p.add_argument("folder", nargs="?", default="runs/annotation")
     p.add_argument("--json")
