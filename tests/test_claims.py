@@ -61,6 +61,7 @@ def test_position_features():
     assert position_features(0, 5) == [0.0, 1.0, 0.0, 0.0]
     assert position_features(4, 5) == [1.0, 0.0, 1.0, 0.0]
     assert position_features(0, 1, standalone=True) == [0.0, 0.0, 0.0, 1.0]
+    assert position_features(0, 1) == [0.0, 0.0, 0.0, 1.0]  # a text of one sentence is a sentence given alone
 
 
 def test_windows_assign_each_sentence_once_with_its_targets(tokenizer):

@@ -151,8 +151,9 @@ def window_owners(windows: Sequence[tuple[int, int]], n: int) -> np.ndarray:
 
 
 def position_features(index: int, count: int, *, standalone: bool = False) -> list[float]:
-    """Where a sentence sits in its document: ``[i / (n - 1), first, last, standalone]``."""
-    if standalone:
+    """Where a sentence sits in its document: ``[i / (n - 1), first, last, standalone]``; a sentence given alone
+    (``standalone``, or the only sentence of its text: `ex("one sentence")`) is marked standalone."""
+    if standalone or count == 1:
         return [0.0, 0.0, 0.0, 1.0]
     return [index / max(1, count - 1), float(index == 0), float(index == count - 1), 0.0]
 
