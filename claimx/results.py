@@ -8,13 +8,15 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-__all__ = ["CERTAINTIES", "CLAIM_TYPES", "ENTITY_LABELS", "ROLE_LABELS", "Abbreviation", "Claim", "Entity", "Result",
+__all__ = ["CERTAINTIES", "CLAIM_TYPES", "ENTITY_LABELS", "RELATIONAL_TYPES", "ROLE_LABELS", "Abbreviation", "Claim", "Entity", "Result",
            "Role"]
 
 #: `Entity.label`: what an entity mention is (docs/claims-guideline.md).
 ENTITY_LABELS: tuple[str, ...] = ("DRUG", "DISORDER", "OUTCOME")
 #: `Claim.type`: what kind of claim a sentence makes.
 CLAIM_TYPES: tuple[str, ...] = ("mechanistic", "causal", "correlational", "descriptive")
+#: The claim types that carry AGENT / MECHANISM / EFFECT roles (guideline section 4).
+RELATIONAL_TYPES: frozenset[str] = frozenset(CLAIM_TYPES) - {"descriptive"}
 #: `Claim.certainty`: stated plainly or hedged ("may", "suggests").
 CERTAINTIES: tuple[str, ...] = ("asserted", "hedged")
 #: `Role.label`: the parts of a relational claim.

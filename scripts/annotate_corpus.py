@@ -5,6 +5,8 @@ Steps (batches and annotator outputs hold abstract text and live under runs/, wh
 
     python scripts/annotate_corpus.py batches --out runs/annotation      # sample documents, split sentences
     python scripts/annotate_corpus.py supplement --out runs/annotation   # + review/perspective abstracts (train)
+    python scripts/annotate_corpus.py genre --out runs/annotation        # + the genre set (train and genre_dev)
+    python scripts/annotate_corpus.py add runs/annotation/out/g01.jsonl ...   # append annotated batches
     python scripts/annotate_corpus.py validate runs/annotation/out/b01.jsonl   # an annotator checks a batch
     python scripts/annotate_corpus.py build runs/annotation                # → corpora/mechclaims/annotations.jsonl
     python scripts/annotate_corpus.py agreement runs/annotation            # double-annotated documents
@@ -127,6 +129,92 @@ def cmd_supplement(args) -> int:
                 f.write(json.dumps(r, ensure_ascii=False) + "\n")
     print(f"{len(rows)} review-style documents, {sum(len(r['sentences']) for r in rows)} sentences, "
           f"{SUPPLEMENT_BATCHES} batches s01..s{SUPPLEMENT_BATCHES:02d} in {out / 'batches'}")
+    return 0
+
+
+# The genre set (issue 14): perspective, review, hypothesis and commentary abstracts not in the corpus yet,
+# chosen by what they are — the authors review a field, state a position or propose a model — from the
+# sources' train splits (→ split "train") and dev splits (→ split "genre_dev", an evaluation set kept apart).
+GENRE = re.compile(
+    r"\b(in this (review|perspective|commentary|article|minireview|overview)|this (review|perspective|commentary|"
+    r"article|overview) (summari[sz]es|discusses|reviews|describes|highlights|focuses|examines|provides|considers)|"
+    r"(here,? )?we (review|summari[sz]e|discuss|propose|argue|hypothesi[sz]e|speculate|outline|highlight|present evidence)|"
+    r"(is|are) (reviewed|discussed|summari[sz]ed)|recent (advances|findings|evidence|studies|progress)|"
+    r"current (knowledge|understanding|evidence|concepts)|hypothesis (that|is|of)|model (of|in which|for)\b)", re.I)
+GENRE_BATCH = 30
+
+
+def cmd_genre(args) -> int:
+    import_claimx()
+    from claimx.corpora.mechanistic import load_mechclaims, sentence_spans
+    from claimx.corpora.texts import document_parts, join_title
+
+    have = {d["id"] for d in load_mechclaims(None)}
+    seen = {d["text"][:200].lower() for d in load_mechclaims(None)}
+    rows: dict[str, list[dict]] = {"train": [], "genre_dev": []}
+    for split, target in (("train", "train"), ("dev", "genre_dev")):
+        for source in SUPPLEMENT_SOURCES:
+            for did, (title, abstract) in sorted(document_parts(source, split).items()):
+                text = join_title(title, abstract)
+                if f"{source}:{did}" in have or text[:200].lower() in seen or len(text) < 300:
+                    continue
+                markers = len(GENRE.findall(text))
+                if markers < args.min_markers:
+                    continue
+                seen.add(text[:200].lower())
+                spans = sentence_spans(title, abstract)
+                rows[target].append({"doc": f"{source}:{did}", "split": target, "markers": markers,
+                                     "sentences": [{"i": i, "text": text[s:e]} for i, (s, e) in enumerate(spans)]})
+    out = Path(args.out)
+    (out / "batches").mkdir(parents=True, exist_ok=True)
+    (out / "out").mkdir(parents=True, exist_ok=True)
+    rng = random.Random(SEED)
+    for target, prefix in (("train", "g"), ("genre_dev", "h")):
+        docs = rows[target]
+        rng.shuffle(docs)
+        docs.sort(key=lambda r: -r.pop("markers"))  # texts with more genre phrases first (stable: shuffled ties)
+        docs = docs[: args.most if target == "train" else args.most_dev]
+        n = max(1, -(-len(docs) // GENRE_BATCH))
+        for b in range(n):
+            with (out / "batches" / f"{prefix}{b + 1:02d}.jsonl").open("w", encoding="utf-8") as f:
+                for r in docs[b::n]:
+                    f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        if target == "genre_dev":  # every genre_dev document annotated a second time, independently
+            for b in range(n):
+                with (out / "batches" / f"e{b + 1:02d}.jsonl").open("w", encoding="utf-8") as f:
+                    for r in docs[b::n]:
+                        f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        print(f"{target}: {len(rows[target])} candidates, {len(docs)} in {n} batches {prefix}01.. "
+              f"({sum(len(r['sentences']) for r in docs)} sentences)")
+    return 0
+
+
+def cmd_add(args) -> int:
+    """Append annotated batches (out/<name>.jsonl, with batches/<name>.jsonl beside) to annotations.jsonl."""
+    import_claimx()
+    from claimx.corpora.mechanistic import ANNOTATIONS, build_record, load_mechclaims, text_of
+
+    path = Path(args.annotations) if args.annotations else ANNOTATIONS
+    have = {d["id"] for d in load_mechclaims(None, path=path)}
+    lines, n = [], Counter()
+    for name in args.outputs:
+        out = Path(name)
+        batch = {r["doc"]: r for r in map(json.loads, (out.parent.parent / "batches" / out.name).open(encoding="utf-8"))}
+        for d in map(json.loads, filter(str.strip, out.open(encoding="utf-8"))):
+            if d["doc"] in have:
+                raise SystemExit(f"{d['doc']} is in the corpus already")
+            have.add(d["doc"])
+            source, did = d["doc"].split(":", 1)
+            rec = build_record(source, did, text_of(source, did), d["labels"], split=batch[d["doc"]]["split"])
+            if d.get("genre"):
+                rec["genre"] = d["genre"]
+            lines.append(json.dumps(rec) + "\n")
+            n[(rec["split"], rec.get("genre", "?"))] += 1
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(path.read_text(encoding="utf-8") + "".join(lines), encoding="utf-8")
+    load_mechclaims(None, path=tmp)  # every span checked against the shared texts
+    tmp.replace(path)
+    print(f"added {len(lines)} documents to {path}: {dict(sorted(n.items()))}")
     return 0
 
 
@@ -296,6 +384,16 @@ def main(argv=None) -> int:
     p = sub.add_parser("supplement", help="review/perspective-style train documents not in the corpus yet")
     p.add_argument("--out", default="runs/annotation")
     p.set_defaults(fn=cmd_supplement)
+    p = sub.add_parser("genre", help="perspective / review / hypothesis abstracts: train and genre_dev batches")
+    p.add_argument("--out", default="runs/annotation")
+    p.add_argument("--most", type=int, default=150, help="train documents")
+    p.add_argument("--most-dev", type=int, default=45, help="genre_dev documents")
+    p.add_argument("--min-markers", type=int, default=1, help="genre phrases a text needs")
+    p.set_defaults(fn=cmd_genre)
+    p = sub.add_parser("add", help="append annotated batches to annotations.jsonl")
+    p.add_argument("outputs", nargs="+")
+    p.add_argument("--annotations")
+    p.set_defaults(fn=cmd_add)
     p = sub.add_parser("validate")
     p.add_argument("file")
     p.set_defaults(fn=cmd_validate)

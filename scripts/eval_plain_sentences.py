@@ -15,15 +15,6 @@ import sys
 from _bootstrap import ROOT, import_claimx
 
 SENTENCES = ROOT / "corpora" / "plain_sentences" / "sentences.jsonl"
-CONTEXT = "We studied adult outpatients at two hospitals. Outcomes were assessed after 12 weeks. "
-
-
-def _read(claims, start: int) -> tuple:
-    """(claim?, type, certainty, negated) of the claim starting at `start`, or (False, None, None, None)."""
-    for c in claims:
-        if c.start == start:
-            return True, c.type, c.certainty, c.negated
-    return False, None, None, None
 
 
 def main(argv=None) -> int:
@@ -33,28 +24,22 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     import_claimx()
     import claimx
+    from claimx.eval.claims import alone_and_in_context
 
     ex = claimx.load(args.model, device="cpu", precision=args.precision)
     rows = [json.loads(line) for line in SENTENCES.read_text(encoding="utf-8").splitlines() if line.strip()]
-    alone = list(ex.pipe([r["text"] for r in rows]))
-    inside = list(ex.pipe([CONTEXT + r["text"] for r in rows]))
-    counts = {"alone right": 0, "in abstract right": 0, "same both ways": 0}
-    negated = {"alone": 0, "in abstract": 0}
+    alone, inside = alone_and_in_context(ex, [r["text"] for r in rows])
+    want = [(r["type"], r["certainty"], r["negated"]) if r["claim"] else None for r in rows]
     print(f"model {ex.spec.label}; {len(rows)} sentences; expected | alone | in an abstract")
-    for r, a, b in zip(rows, alone, inside):
-        want = (r["claim"], r["type"], r["certainty"], r["negated"])
-        got_a, got_b = _read(a.claims, 0), _read(b.claims, len(CONTEXT))
-        counts["alone right"] += got_a == want
-        counts["in abstract right"] += got_b == want
-        counts["same both ways"] += got_a == got_b
-        if r["negated"]:
-            negated["alone"] += got_a[3] is True
-            negated["in abstract"] += got_b[3] is True
-        mark = lambda got: "ok " if got == want else "ERR"  # noqa: E731
-        print(f"{r['id']} {mark(got_a)} {mark(got_b)} {want} | {got_a[1:]} | {got_b[1:]}  {r['text'][:60]}")
-    n_neg = sum(1 for r in rows if r["negated"])
-    print(", ".join(f"{k}: {v}/{len(rows)}" for k, v in counts.items())
-          + f"; negated found: alone {negated['alone']}/{n_neg}, in an abstract {negated['in abstract']}/{n_neg}")
+    for r, w, a, b in zip(rows, want, alone, inside):
+        mark = lambda got: "ok " if got == w else "ERR"  # noqa: E731
+        print(f"{r['id']} {mark(a)} {mark(b)} {w} | {a} | {b}  {r['text'][:60]}")
+    negated = [i for i, r in enumerate(rows) if r["negated"]]
+    found = lambda got: sum(got[i] is not None and got[i][2] for i in negated)  # noqa: E731
+    print(f"alone right: {sum(a == w for a, w in zip(alone, want))}/{len(rows)}, "
+          f"in abstract right: {sum(b == w for b, w in zip(inside, want))}/{len(rows)}, "
+          f"same both ways: {sum(a == b for a, b in zip(alone, inside))}/{len(rows)}; "
+          f"negated found: alone {found(alone)}/{len(negated)}, in an abstract {found(inside)}/{len(negated)}")
     return 0
 
 

@@ -36,11 +36,12 @@ def main(argv=None) -> int:
     from claimx.eval.scoring import score_claims
     from claimx.models.predictor import Predictor
     from claimx.models.training.claims import ClaimTrainConfig, train_claims
+    from claimx.results import RELATIONAL_TYPES
 
     docs, gold = [], []
     for d in load_mechclaims("train"):
         for c in d["claims"]:
-            if c["type"] == "descriptive" or not c["roles"] or len(docs) >= args.n:
+            if c["type"] not in RELATIONAL_TYPES or not c["roles"] or len(docs) >= args.n:
                 continue
             s, e = c["start"], c["end"]
             text = d["text"][s:e]

@@ -103,21 +103,15 @@ def test_spacy_route_sets_claims_and_ents(shipped_extractor):
 
 
 PLAIN = Path(__file__).resolve().parent.parent / "corpora" / "plain_sentences" / "sentences.jsonl"
-CONTEXT = "We studied adult outpatients at two hospitals. Outcomes were assessed after 12 weeks. "
 
 
 def _plain_both_ways(ex):
     import json
 
+    from claimx.eval.claims import alone_and_in_context
+
     rows = [json.loads(line) for line in PLAIN.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-    def read(result, start):
-        claim = next((c for c in result.claims if c.start == start), None)
-        return None if claim is None else (claim.type, claim.certainty, claim.negated)
-
-    alone = [read(r, 0) for r in ex.pipe([row["text"] for row in rows])]
-    inside = [read(r, len(CONTEXT)) for r in ex.pipe([CONTEXT + row["text"] for row in rows])]
-    return rows, alone, inside
+    return (rows, *alone_and_in_context(ex, [row["text"] for row in rows]))
 
 
 def test_plain_negated_claims_keep_their_negation_alone_and_in_an_abstract(shipped_extractor):

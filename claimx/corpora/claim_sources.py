@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..results import CLAIM_TYPES, ROLE_LABELS
+from ..results import CLAIM_TYPES, RELATIONAL_TYPES, ROLE_LABELS
 from . import corpora_dir
 from .mechanistic import load_mechclaims
 from .texts import SOURCES, join_title
@@ -209,7 +209,7 @@ def sentence_copies(docs: Sequence[ClaimDoc]) -> list[ClaimDoc]:
         for k, (s, e) in enumerate(doc.sentences):
             if doc.allowed[k] is None and doc.hedged[k] is None and doc.negated[k] is None:
                 continue
-            relational = doc.allowed[k] is not None and set(doc.allowed[k]) <= {"mechanistic", "causal", "correlational"}
+            relational = doc.allowed[k] is not None and set(doc.allowed[k]) <= RELATIONAL_TYPES
             roles = None if doc.roles is None or not relational else [
                 (rs - s, re_ - s, lab) for rs, re_, lab in doc.roles if s <= rs and re_ <= e]
             out.append(_standalone(f"{doc.id}#{k}", doc.source, doc.text[s:e], allowed=doc.allowed[k],

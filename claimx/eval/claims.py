@@ -16,9 +16,10 @@ from .scoring import prf, score_claims
 
 if TYPE_CHECKING:
     from ..corpora.claim_sources import ClaimDoc
+    from ..extractor import Extractor
     from ..models.predictor import Predictor
 
-__all__ = ["CAUSAL_CLASSES", "agreement", "causal_class", "evaluate_causal", "evaluate_key_claims",
+__all__ = ["CAUSAL_CLASSES", "CONTEXT", "agreement", "alone_and_in_context", "causal_class", "evaluate_causal", "evaluate_key_claims",
            "evaluate_mechclaims", "flag_f1", "key_claim_f1", "predictions_as_output"]
 
 CAUSAL_CLASSES = ("none", "direct causal", "conditional causal", "correlational")
@@ -53,6 +54,25 @@ def flag_f1(gold: Sequence[dict], pred: Sequence[dict], flag: str) -> dict[str, 
                 c["fp"] += positive(y) and not positive(x)
                 c["fn"] += positive(x) and not positive(y)
     return prf(c["tp"], c["fp"], c["fn"])
+
+
+#: What `alone_and_in_context` puts before each sentence: two methods sentences of a short abstract.
+CONTEXT = "We studied adult outpatients at two hospitals. Outcomes were assessed after 12 weeks. "
+
+ClaimReading = tuple[str, str, bool] | None  # (type, certainty, negated) of the claim, or None: no claim
+
+
+def alone_and_in_context(extractor: Extractor, sentences: Sequence[str], context: str = CONTEXT
+                         ) -> tuple[list[ClaimReading], list[ClaimReading]]:
+    """What an Extractor says of each sentence given alone (`ex("...")`) and placed after ``context``:
+    ``(type, certainty, negated)`` of the claim starting at the sentence, or None."""
+    def reading(result, start: int) -> ClaimReading:
+        claim = next((c for c in result.claims if c.start == start), None)
+        return None if claim is None else (claim.type, claim.certainty, claim.negated)
+
+    alone = [reading(r, 0) for r in extractor.pipe(list(sentences))]
+    inside = [reading(r, len(context)) for r in extractor.pipe([context + s for s in sentences])]
+    return alone, inside
 
 
 def predictions_as_output(predictor: Predictor, docs: Sequence[dict], **thresholds: float) -> list[dict]:

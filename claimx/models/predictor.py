@@ -170,14 +170,14 @@ class Predictor:
         finally:
             self.model.train(was_training)
         out = []
+        no_claim = (np.eye(len(TYPE_CLASSES))[0].astype(np.float32), np.zeros(3, dtype=np.float32))
         for d, text in enumerate(texts):
             p = pieces[d]
             words = p.word_ids if settings.snap_to_words else None
             res = DocumentPrediction(decode_bio(ent_tags[d], ent_probs[d], p.offsets, settings.labels, words, text))
             if claims:
-                none = (np.eye(len(TYPE_CLASSES))[0].astype(np.float32), np.zeros(3, dtype=np.float32))
                 for sid, (s, e) in enumerate(sentences[d]):
-                    types, flags = sent_out[d].get(sid, none)  # a sentence with no pieces is no claim
+                    types, flags = sent_out[d].get(sid, no_claim)  # a sentence with no pieces is no claim
                     res.sentences.append(SentencePrediction(s, e, types, float(flags[0]), float(flags[1]),
                                                             float(flags[2])))
                 res.roles = decode_roles(role_probs[d], p.offsets, self.model.claims.roles, text, sentences[d], words)

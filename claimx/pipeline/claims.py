@@ -12,7 +12,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Sequence
 
-from ..results import Claim, Role
+from ..results import RELATIONAL_TYPES, Claim, Role
 
 __all__ = ["AbbreviationMention", "decode_claims", "expand"]
 
@@ -62,7 +62,7 @@ def decode_claims(text: str, sentences, roles, abbreviations: Sequence[Abbreviat
             continue
         s, e = sp.start, sp.end
         ctype = sp.type
-        inside = [] if ctype == "descriptive" else within(roles, role_starts, s, e)
+        inside = within(roles, role_starts, s, e) if ctype in RELATIONAL_TYPES else []
         abbrs = within(abbreviations, abbr_starts, s, e)
         claims.append(Claim(
             start=s, end=e, text=text[s:e], statement=expand(text, s, e, abbrs), type=ctype,

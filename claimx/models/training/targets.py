@@ -17,7 +17,7 @@ import torch
 
 from ...corpora.claim_sources import ClaimDoc
 from ...corpora.examples import CORPUS_LABELS, Example
-from ...results import CLAIM_TYPES
+from ...results import RELATIONAL_TYPES
 from ..bio import IGNORE, encode_bio
 from ..heads import TYPE_CLASSES
 from ..spec import EntitySettings
@@ -26,8 +26,6 @@ from ..windows import Window, collate, document_windows, rough_sentence_spans, s
 __all__ = ["TrainingWindow", "claim_windows", "collate_training", "entity_windows"]
 
 _TYPE = {name: i for i, name in enumerate(TYPE_CLASSES)}
-_RELATIONAL = {"mechanistic", "causal", "correlational"}  # claim types that carry roles
-assert _RELATIONAL <= set(CLAIM_TYPES)
 
 
 @dataclass
@@ -77,7 +75,7 @@ def claim_windows(docs: Sequence[ClaimDoc], tokenizer, settings: EntitySettings,
             role_tags = encode_bio(p.offsets, doc.roles, roles)
             role_tags[:, [j for j, lab in enumerate(roles) if lab not in doc.role_labels]] = IGNORE
             if roles_in_claims_only and not doc.standalone:
-                relational = np.asarray([a is not None and set(a) <= _RELATIONAL for a in doc.allowed] + [False])
+                relational = np.asarray([a is not None and set(a) <= RELATIONAL_TYPES for a in doc.allowed] + [False])
                 role_tags[~relational[sentence_pieces(p.offsets, doc.sentences)]] = IGNORE  # -1 → the last False
         for w in document_windows(d, p, doc.sentences, settings, tokenizer.cls_token_id, tokenizer.sep_token_id,
                                   standalone=doc.standalone):
