@@ -339,7 +339,7 @@ def cmd_agreement(args) -> int:
     folder = Path(args.folder)
     # the independent first passes (first_pass/ keeps them once the consistency review edits out/)
     sub = "first_pass" if (folder / "first_pass").is_dir() else "out"
-    first, second = _read_outputs(folder, "b", sub), _read_outputs(folder, "d", sub)
+    first, second = _read_outputs(folder, args.first, sub), _read_outputs(folder, args.second, sub)
     pairs = []
     for doc, d2 in second.items():
         if doc in first:
@@ -409,6 +409,8 @@ def main(argv=None) -> int:
     p.set_defaults(fn=cmd_edit)
     p = sub.add_parser("agreement")
     p.add_argument("folder", nargs="?", default="runs/annotation")
+    p.add_argument("--first", default="b", help="batch prefix of the first annotation (genre set: h)")
+    p.add_argument("--second", default="d", help="batch prefix of the independent second one (genre set: e)")
     p.add_argument("--json")
     p.set_defaults(fn=cmd_agreement)
     p = sub.add_parser("stats", help="markdown table of the built corpus")

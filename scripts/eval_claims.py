@@ -36,8 +36,7 @@ def main(argv=None) -> int:
     import_claimx()
     from claimx.corpora.claim_sources import load_claim_sentences
     from claimx.corpora.mechanistic import load_mechclaims
-    from claimx.eval.claims import evaluate_key_claims, flag_f1, key_claim_f1, predictions_as_output
-    from claimx.eval.scoring import score_claims
+    from claimx.eval.claims import evaluate_key_claims, predictions_as_output, score_mechclaims
     from claimx.models.predictor import Predictor
     from claimx.models.spec import load_spec
 
@@ -49,31 +48,31 @@ def main(argv=None) -> int:
         print(f"{args.model} has no claim component", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    gold = load_mechclaims("dev")
-    pred = predictions_as_output(predictor, gold)
-    with (out / "mechclaims-dev.gold.jsonl").open("w") as g, (out / "mechclaims-dev.pred.jsonl").open("w") as p:
-        for d, q in zip(gold, pred):
-            g.write(json.dumps({k: d[k] for k in ("id", "text", "sentences", "claims")}) + "\n")
-            p.write(json.dumps(q) + "\n")
-    mech = score_claims(gold, pred)
-    mech["key_sentence"] = key_claim_f1(gold, pred)
-    mech["negated_class"], mech["hedged_class"] = flag_f1(gold, pred, "negated"), flag_f1(gold, pred, "hedged")
+    result = {"model": spec.label, "precision": args.precision}
+    for split in ("dev", "genre_dev"):
+        gold = load_mechclaims(split)
+        if not gold:
+            continue
+        pred = predictions_as_output(predictor, gold)
+        with (out / f"mechclaims-{split}.gold.jsonl").open("w") as g, (out / f"mechclaims-{split}.pred.jsonl").open("w") as p:
+            for d, q in zip(gold, pred):
+                g.write(json.dumps({k: d[k] for k in ("id", "text", "sentences", "claims")}) + "\n")
+                p.write(json.dumps(q) + "\n")
+        m = result[f"mechclaims_{split}"] = score_mechclaims(gold, pred)
+        print(f"MechClaims {split} ({m['documents']} documents): claim-sentence F1 {m['claim_sentence']['f1']:.4f} "
+              f"(P {m['claim_sentence']['p']:.4f} R {m['claim_sentence']['r']:.4f}); mechanistic-sentence F1 "
+              f"{m['mechanistic_sentence']['f1']:.4f} (P {m['mechanistic_sentence']['p']:.4f} R {m['mechanistic_sentence']['r']:.4f})")
+        print(f"  type accuracy {m['type_accuracy_on_matched']:.4f}, certainty {m['certainty_accuracy_on_matched']:.4f}, "
+              f"negation {m['negation_accuracy_on_matched']:.4f}; roles exact F1 {m['roles_exact']['f1']:.4f}, partial F1 "
+              f"{m['roles_partial_f1']:.4f}; key F1 {m['key_sentence']['f1']:.4f}")
+        for flag in ("negated", "hedged"):
+            f = m[f"{flag}_class"]
+            print(f"  {flag} class on matched claims: P {f['p']:.4f} R {f['r']:.4f} F1 {f['f1']:.4f} "
+                  f"(tp {f['tp']}, fp {f['fp']}, fn {f['fn']})")
+        print(f"  type confusion (gold->pred): {m['type_confusion']}")
     keys = evaluate_key_claims(predictor, load_claim_sentences("dev"), thresholds=[0.3, 0.4, 0.5, 0.6])
-    result = {"model": spec.label, "precision": args.precision,
-              "mechclaims_dev": mech, "claim_sentences_dev_key": keys, "seconds": round(time.perf_counter() - t0, 1)}
+    result.update(claim_sentences_dev_key=keys, seconds=round(time.perf_counter() - t0, 1))
     (out / "metrics.json").write_text(json.dumps(result, indent=1) + "\n")
-    m = mech
-    print(f"MechClaims dev ({m['documents']} documents): claim-sentence F1 {m['claim_sentence']['f1']:.4f} "
-          f"(P {m['claim_sentence']['p']:.4f} R {m['claim_sentence']['r']:.4f}); mechanistic-sentence F1 "
-          f"{m['mechanistic_sentence']['f1']:.4f} (P {m['mechanistic_sentence']['p']:.4f} R {m['mechanistic_sentence']['r']:.4f})")
-    print(f"  type accuracy {m['type_accuracy_on_matched']:.4f}, certainty {m['certainty_accuracy_on_matched']:.4f}, "
-          f"negation {m['negation_accuracy_on_matched']:.4f}; roles exact F1 {m['roles_exact']['f1']:.4f}, partial F1 "
-          f"{m['roles_partial_f1']:.4f}; key F1 {m['key_sentence']['f1']:.4f}")
-    for flag in ("negated", "hedged"):
-        f = m[f"{flag}_class"]
-        print(f"  {flag} class on matched claims: P {f['p']:.4f} R {f['r']:.4f} F1 {f['f1']:.4f} "
-              f"(tp {f['tp']}, fp {f['fp']}, fn {f['fn']})")
-    print(f"  type confusion (gold->pred): {m['type_confusion']}")
     print(f"claim-sentence corpus dev ({keys['sentences']} sentences): key-claim F1 {keys['f1']:.4f} "
           f"(P {keys['p']:.4f} R {keys['r']:.4f}) at threshold {keys['threshold']}; by threshold {keys['sweep']}")
     return 0

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..models.predictor import Predictor
 
 __all__ = ["CAUSAL_CLASSES", "CONTEXT", "agreement", "alone_and_in_context", "causal_class", "evaluate_causal", "evaluate_key_claims",
-           "evaluate_mechclaims", "flag_f1", "key_claim_f1", "predictions_as_output"]
+           "evaluate_mechclaims", "flag_f1", "key_claim_f1", "predictions_as_output", "score_mechclaims"]
 
 CAUSAL_CLASSES = ("none", "direct causal", "conditional causal", "correlational")
 
@@ -87,14 +87,18 @@ def predictions_as_output(predictor: Predictor, docs: Sequence[dict], **threshol
             for d, p in zip(docs, preds)]
 
 
-def evaluate_mechclaims(predictor: Predictor, docs: Sequence[dict]) -> dict[str, Any]:
-    """score_claims.py metrics plus key-claim F1 on MechClaims documents (``load_mechclaims``)."""
-    pred = predictions_as_output(predictor, docs)
-    out = score_claims(docs, pred)
-    out["key_sentence"] = key_claim_f1(docs, pred)
-    out["negated_class"] = flag_f1(docs, pred, "negated")
-    out["hedged_class"] = flag_f1(docs, pred, "hedged")
+def score_mechclaims(gold: Sequence[dict], pred: Sequence[dict]) -> dict[str, Any]:
+    """score_claims.py metrics plus key-claim F1 and the negated- and hedged-class F1."""
+    out = score_claims(gold, pred)
+    out["key_sentence"] = key_claim_f1(gold, pred)
+    out["negated_class"] = flag_f1(gold, pred, "negated")
+    out["hedged_class"] = flag_f1(gold, pred, "hedged")
     return out
+
+
+def evaluate_mechclaims(predictor: Predictor, docs: Sequence[dict]) -> dict[str, Any]:
+    """`score_mechclaims` of the model's predictions on MechClaims documents (``load_mechclaims``)."""
+    return score_mechclaims(docs, predictions_as_output(predictor, docs))
 
 
 def evaluate_key_claims(predictor: Predictor, docs: Sequence[ClaimDoc], thresholds: Sequence[float] = ()) -> dict[str, Any]:
