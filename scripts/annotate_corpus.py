@@ -359,8 +359,9 @@ def cmd_stats(args) -> int:
     from claimx.corpora.mechanistic import load_mechclaims
 
     docs = load_mechclaims(path=args.annotations)
-    rows = [("all", docs)] + [(f"split {s}", [d for d in docs if d["split"] == s]) for s in ("train", "dev")] + [
-        (f"source {s}", [d for d in docs if d["source"] == s]) for s in sorted({d["source"] for d in docs})]
+    rows = [("all", docs)] + [(f"split {s}", [d for d in docs if d["split"] == s]) for s in ("train", "dev", "genre_dev")] + [
+        (f"source {s}", [d for d in docs if d["source"] == s]) for s in sorted({d["source"] for d in docs})] + [
+        (f"genre {g}", [d for d in docs if d.get("genre") == g]) for g in sorted({d.get("genre") for d in docs} - {None})]
     print("| part | documents | sentences | claims | mechanistic | causal | correlational | descriptive | key | "
           "hedged | negated | AGENT | MECHANISM | EFFECT |")
     print("|---|" + "---:|" * 13)

@@ -60,9 +60,11 @@ def test_shipped_corpus_joins_with_the_shared_texts(shared):
     from claimx.corpora.mechanistic import load_mechclaims
 
     docs = load_mechclaims()  # checks every text checksum and every span
-    assert len(docs) >= 400 and sum(len(d["sentences"]) for d in docs) >= 3500
-    dev = [d for d in docs if d["split"] == "dev"]
-    assert 0.1 < len(dev) / len(docs) < 0.2
+    assert len(docs) >= 650 and sum(len(d["sentences"]) for d in docs) >= 6000
+    splits = [d["split"] for d in docs]
+    assert set(splits) == {"train", "dev", "genre_dev"}
+    assert splits.count("dev") >= 60 and splits.count("genre_dev") >= 45
+    assert all(d.get("genre") for d in docs if d["split"] == "genre_dev")
     assert len({d["text"][:200].lower() for d in docs}) == len(docs), "an abstract is in the corpus twice"
     assert {d["source"] for d in docs} == {"claim_sentences", "bc5cdr", "biored", "genia", "ncbi"}
     claims = [c for d in docs for c in d["claims"]]
