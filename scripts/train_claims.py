@@ -56,6 +56,8 @@ def main(argv=None) -> int:
     ap.add_argument("--roles-in-claims-only", action="store_true",
                     help="role loss only inside relational claim sentences (where roles are decoded)")
     ap.add_argument("--repeat-mechclaims", type=int, default=1, help="MechClaims documents per epoch, times")
+    ap.add_argument("--repeat-genre", type=int, default=1,
+                    help="MechClaims review/perspective/hypothesis/commentary documents per epoch, times (a rare genre)")
     ap.add_argument("--sentence-copies", action="store_true",
                     help="also train on each MechClaims sentence given alone (claims as ex('one sentence') sees them)")
     ap.add_argument("--device", default="cpu")
@@ -152,6 +154,8 @@ def main(argv=None) -> int:
     else:
         train = [d for docs in data.values() for d in docs]
         train += data.get("mechclaims", []) * (args.repeat_mechclaims - 1)  # the only source of MECHANISM roles
+        genre = [d for d in data.get("mechclaims", []) if d.meta.get("genre", "research") != "research"]
+        train += genre * (args.repeat_genre - 1) * args.repeat_mechclaims
         if args.sentence_copies:
             train += cd.sentence_copies(data.get("mechclaims", []))
         model, tok, hist = train_claims(cfg, train, device=args.device, log=log, evaluate=evaluate)

@@ -81,7 +81,7 @@ def load_mechclaims_docs(split: str | None, *, path: str | Path | None = None) -
                 negated.append(int(c["negated"]))
                 roles += [(r["start"], r["end"], r["label"]) for r in c["roles"]]
         out.append(ClaimDoc(d["id"], "mechclaims", d["text"], [tuple(s) for s in d["sentences"]], allowed, key,
-                            hedged, negated, roles))
+                            hedged, negated, roles, meta={"genre": d["genre"]} if d.get("genre") else {}))
     return out
 
 
