@@ -28,7 +28,14 @@ from _bootstrap import ROOT, import_claimx
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # a regex in scispaCy's tokenizer rules
 
-SOURCES = ("mechclaims", "claim_sentences", "causal", "sciclaim", "bioscope")
+SOURCES = ("mechclaims", "claim_sentences", "causal", "sciclaim", "bioscope", "cdr")
+
+
+def heldout_source_ids(annotations=None) -> set[str]:
+    """Source document ids (PMIDs) of MechClaims' held-out splits: no other source may train on their text."""
+    from claimx.corpora.mechanistic import load_mechclaims
+
+    return {d["source_id"] for split in ("dev", "genre_dev") for d in load_mechclaims(split, path=annotations)}
 
 
 def load_sources(names, annotations=None):
@@ -36,7 +43,8 @@ def load_sources(names, annotations=None):
 
     loaders = {"mechclaims": lambda: cd.load_mechclaims_docs("train", path=annotations),
                "claim_sentences": lambda: cd.load_claim_sentences("train"),
-               "causal": cd.load_causal, "sciclaim": cd.load_sciclaim, "bioscope": cd.load_bioscope}
+               "causal": cd.load_causal, "sciclaim": cd.load_sciclaim, "bioscope": cd.load_bioscope,
+               "cdr": lambda: cd.load_cdr_cid("train", exclude=heldout_source_ids(annotations))}
     return {n: loaders[n]() for n in names}
 
 

@@ -18,6 +18,7 @@ from claimx.corpora import (
     read_ebm_nlp,
     read_overlap,
     read_pubtator,
+    read_pubtator_concepts,
     split_documents,
     to_dataset,
 )
@@ -38,7 +39,7 @@ PUBTATOR = "\n".join(
         "111\t60\t63\tflu\tDisease\tD002",
         "111\t69\t73\tgout\tDisease\tD003|D004\tgout",  # 7 columns (composite style)
         "111\t30\t34\tmice\tSpecies\t10090",  # type not mapped: dropped
-        "111\tCID\tD001\tD002",  # relation line: skipped
+        "111\tCID\tD001\tD002",  # relation line: kept by read_pubtator_concepts
         "",
         "222|t|Empty abstract.",
         "222|a|",
@@ -108,6 +109,17 @@ def test_pubtator_maps_labels_and_checks_offsets(tmp_path, newline):
         ("flu", "DISORDER"), ("gout", "DISORDER")]
     assert docs[1].text == "Empty abstract. " and docs[1].entities == []
     assert report.exact == 5 and report.mismatches == 0 and report.mentions == 5
+
+
+def test_pubtator_concepts_keep_types_ids_and_relations(tmp_path):
+    docs = read_pubtator_concepts(_write(tmp_path / "c.txt", PUBTATOR))
+    doc = docs[0]
+    assert doc.text == TEXT and doc.relations == [("CID", "D001", "D002")] and docs[1].relations == []
+    assert [(TEXT[m.start:m.end], m.type, m.ids) for m in doc.mentions] == [
+        ("Drugamine", "Chemical", ("D001",)), ("flu", "Disease", ("D002",)), ("drugamine", "Chemical", ("D001",)),
+        ("flu", "Disease", ("D002",)), ("gout", "Disease", ("D003", "D004")), ("mice", "Species", ("10090",))]
+    no_id = PUBTATOR.replace("\tD002\n111\t42", "\t-1\n111\t42")
+    assert read_pubtator_concepts(_write(tmp_path / "d.txt", no_id))[0].mentions[1].ids == ()
 
 
 def test_pubtator_repairs_padded_or_shifted_mentions_and_drops_missing(tmp_path):

@@ -19,14 +19,16 @@ from pathlib import Path
 from .documents import Document, Span, from_dataset, to_dataset
 from .ebm_nlp import heldout_ids, read_ebm_nlp, split_documents
 from .overlap import OVERLAP_FILE, drop_documents, pmids_to_drop, read_overlap, shared_overlap
-from .pubtator import LABEL_MAPS, OffsetReport, read_pubtator
+from .pubtator import LABEL_MAPS, ConceptDoc, Mention, OffsetReport, read_pubtator, read_pubtator_concepts
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
     "CORPORA",
     "LABEL_MAPS",
+    "ConceptDoc",
     "Document",
+    "Mention",
     "OffsetReport",
     "Span",
     "corpora_dir",
@@ -38,6 +40,7 @@ __all__ = [
     "read_ebm_nlp",
     "read_overlap",
     "read_pubtator",
+    "read_pubtator_concepts",
     "shared_overlap",
     "split_documents",
     "to_dataset",

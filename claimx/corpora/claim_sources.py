@@ -9,6 +9,9 @@ causal              Yu et al. 2019, standalone sentences: none → none|descript
                     causal|mechanistic + asserted, conditional → causal|mechanistic + hedged,
                     correlational → correlational
 sciclaim            roles: arg0 of an association → AGENT, arg1 → EFFECT (MECHANISM masked)
+cdr                 weak roles from BC5CDR's chemical-induced-disease pairs: in a sentence naming both
+                    concepts of a pair, the Chemical mentions → AGENT, the Disease mentions → EFFECT
+                    (standalone sentences; type and MECHANISM masked)
 bioscope            hedged = a speculation cue in the sentence, negated = a negation cue
 ==================  ==========================================================================
 
@@ -19,9 +22,10 @@ The type target is a *set* of allowed classes (partial labels; the loss is ``-lo
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +34,7 @@ from . import corpora_dir
 from .mechanistic import load_mechclaims
 from .texts import SOURCES, join_title
 
-__all__ = ["CAUSAL_LABELS", "NOT_A_CLAIM", "ClaimDoc", "load_bioscope", "load_causal", "load_claim_sentences",
+__all__ = ["CAUSAL_LABELS", "NOT_A_CLAIM", "ClaimDoc", "load_bioscope", "load_causal", "load_cdr_cid", "load_claim_sentences",
            "load_mechclaims_docs", "load_sciclaim", "sentence_copies"]
 
 #: The type target of a sentence that makes no claim.
@@ -169,6 +173,38 @@ def load_sciclaim(shared_root: str | Path | None = None) -> list[ClaimDoc]:
             if roles:
                 out.append(_standalone(f"sciclaim:{rec['uuid']}", "sciclaim", text, roles=sorted(set(roles)),
                                        role_labels=("AGENT", "EFFECT")))
+    return out
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
+
+
+def load_cdr_cid(split: str = "train", *, exclude: Collection[str] = (), shared_root: str | Path | None = None) -> list[ClaimDoc]:
+    """BC5CDR sentences that name both concepts of a CID pair, standalone, with weak AGENT / EFFECT roles:
+    the mentions of the pair's chemical and disease ids in that sentence. Documents in ``exclude`` (PMIDs,
+    e.g. those in MechClaims' held-out splits) are left out. Sentences are split at ". " + capital: weak
+    labels, no spaCy (training needs none)."""
+    from .pubtator import read_pubtator_concepts
+
+    out = []
+    for doc in read_pubtator_concepts(corpora_dir(shared_root) / SOURCES["bc5cdr"][split]):
+        pairs = {(r[1], r[2]) for r in doc.relations if len(r) >= 3 and r[0] == "CID"}
+        if doc.id in exclude or not pairs:
+            continue
+        text = doc.text
+        bounds = [0, *(m.end() for m in _SENTENCE_END.finditer(text)), len(text) + 1]
+        for k, (s, e) in enumerate(itertools.pairwise(bounds)):
+            e = s + len(text[s : e - 1].rstrip())
+            inside = [m for m in doc.mentions if s <= m.start and m.end <= e]
+            chems = {i for m in inside if m.type == "Chemical" for i in m.ids}
+            dis = {i for m in inside if m.type == "Disease" for i in m.ids}
+            found = {(a, b) for a, b in pairs if a in chems and b in dis}
+            if not found:
+                continue
+            agents, effects = {a for a, _ in found}, {b for _, b in found}
+            roles = sorted({(m.start - s, m.end - s, "AGENT") for m in inside if m.type == "Chemical" and agents & set(m.ids)}
+                           | {(m.start - s, m.end - s, "EFFECT") for m in inside if m.type == "Disease" and effects & set(m.ids)})
+            out.append(_standalone(f"cdr:{doc.id}#{k}", "cdr", text[s:e], roles=roles, role_labels=("AGENT", "EFFECT")))
     return out
 
 

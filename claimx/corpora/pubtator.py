@@ -1,9 +1,10 @@
 """Reader for PubTator files (BC5CDR, NCBI-disease, BioRED).
 
 Format: per document a ``PMID|t|title`` line, a ``PMID|a|abstract`` line, then tab-separated
-mention lines ``PMID start end mention type ids [extra]``; relation lines (``PMID CID ...``,
-``PMID Association ...``) are skipped. Offsets are 0-based, end exclusive, into
-``title + " " + abstract``. Every mention is checked against the text (see `OffsetReport`).
+mention lines ``PMID start end mention type ids [extra]``, and relation lines (``PMID CID chemical disease``,
+``PMID Association ...``). Offsets are 0-based, end exclusive, into ``title + " " + abstract``. Every
+mention is checked against the text (see `OffsetReport`). `read_pubtator` gives entity `Document`s;
+`read_pubtator_concepts` keeps the concept ids and the relations, for normalization and relation scoring.
 """
 
 from __future__ import annotations
@@ -30,6 +31,31 @@ LABEL_MAPS: dict[str, dict[str, str]] = {
 
 _TEXT_LINE = re.compile(r"^(\d+)\|([ta])\|(.*)$")
 _SEARCH_WINDOW = 20  # characters either side of the stated offsets when relocating a mention
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A mention with its corpus type and concept ids (``"D003490|D001145"`` split; ``-1`` dropped)."""
+
+    start: int
+    end: int
+    type: str
+    ids: tuple[str, ...]
+
+
+@dataclass
+class ConceptDoc:
+    """One PubTator document with its mentions' concept ids and its relations ``(type, id1, id2)``."""
+
+    id: str
+    title: str
+    abstract: str
+    mentions: list[Mention] = field(default_factory=list)
+    relations: list[tuple[str, ...]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return f"{self.title} {self.abstract}"
 
 
 @dataclass
@@ -99,7 +125,25 @@ def read_pubtator(
                              f"or use one of {sorted(LABEL_MAPS)}")
         label_map = LABEL_MAPS[corpus]
     report = report if report is not None else OffsetReport()
+    docs: list[Document] = []
+    for r in _unique(_parse(path), path, report):
+        text = r["title"] + " " + r["abstract"]
+        spans: set[Span] = set()
+        for start, end, mention, etype, _ids in r["mentions"]:
+            label = label_map.get(etype)
+            if label is None:
+                continue
+            found = _check_span(r["id"], text, start, end, mention, report)
+            if found is not None:
+                spans.add(Span(found[0], found[1], label))
+        report.mentions += len(spans)
+        docs.append(Document(id=r["id"], corpus=corpus, text=text, entities=sorted(spans)))
+    logger.debug("%s: %d documents, %d mentions", path.name, len(docs), sum(len(d.entities) for d in docs))
+    return docs
 
+
+def _parse(path: Path) -> list[dict]:
+    """The raw documents of a PubTator file: title, abstract, mention tuples and relation tuples."""
     raw: list[dict] = []
     cur: dict | None = None
     with path.open(encoding="utf-8") as fh:  # universal newlines: BioRED uses CRLF
@@ -111,7 +155,7 @@ def read_pubtator(
             if m:
                 pmid, kind, content = m.groups()
                 if kind == "t":
-                    cur = {"id": pmid, "title": content, "abstract": None, "mentions": []}
+                    cur = {"id": pmid, "title": content, "abstract": None, "mentions": [], "relations": []}
                     raw.append(cur)
                 elif cur is None or cur["id"] != pmid or cur["abstract"] is not None:
                     raise ValueError(f"{path}:{lineno}: abstract line for {pmid} without its title line")
@@ -122,16 +166,20 @@ def read_pubtator(
             if len(cols) >= 5 and cols[1].isdigit() and cols[2].isdigit():
                 if cur is None or cols[0] != cur["id"]:
                     raise ValueError(f"{path}:{lineno}: mention for PMID {cols[0]} outside its document")
-                cur["mentions"].append((int(cols[1]), int(cols[2]), cols[3], cols[4]))
+                cur["mentions"].append((int(cols[1]), int(cols[2]), cols[3], cols[4], cols[5] if len(cols) > 5 else ""))
             elif len(cols) < 3:
                 raise ValueError(f"{path}:{lineno}: not a PubTator line: {line[:80]!r}")
-            # else: a relation line; not needed for entity tagging
+            elif cur is not None and cols[0] == cur["id"]:
+                cur["relations"].append(tuple(cols[1:]))
+    return raw
 
-    docs: list[Document] = []
+
+def _unique(raw: list[dict], path: Path, report: OffsetReport) -> list[dict]:
+    """Documents in file order, a repeated PMID kept once (its first copy)."""
+    out: list[dict] = []
     seen: dict[str, tuple] = {}
     for r in raw:
-        abstract = r["abstract"] if r["abstract"] is not None else ""
-        key = (r["title"], abstract, tuple(r["mentions"]))
+        key = (r["title"], r["abstract"], tuple(r["mentions"]))
         if r["id"] in seen:
             report.duplicate_docs.append(r["id"])
             if seen[r["id"]] == key:
@@ -141,16 +189,25 @@ def read_pubtator(
                                path.name, r["id"])
             continue
         seen[r["id"]] = key
-        text = r["title"] + " " + abstract
-        spans: set[Span] = set()
-        for start, end, mention, etype in r["mentions"]:
-            label = label_map.get(etype)
-            if label is None:
-                continue
+        if r["abstract"] is None:
+            r["abstract"] = ""
+        out.append(r)
+    return out
+
+
+def read_pubtator_concepts(path: str | Path, report: OffsetReport | None = None) -> list[ConceptDoc]:
+    """Read a PubTator file keeping every mention's type and concept ids, and the relation lines."""
+    path = Path(path)
+    report = report if report is not None else OffsetReport()
+    docs = []
+    for r in _unique(_parse(path), path, report):
+        doc = ConceptDoc(r["id"], r["title"], r["abstract"], relations=r["relations"])
+        text = doc.text
+        for start, end, mention, etype, ids in r["mentions"]:
             found = _check_span(r["id"], text, start, end, mention, report)
             if found is not None:
-                spans.add(Span(found[0], found[1], label))
-        report.mentions += len(spans)
-        docs.append(Document(id=r["id"], corpus=corpus, text=text, entities=sorted(spans)))
-    logger.debug("%s: %d documents, %d mentions", path.name, len(docs), sum(len(d.entities) for d in docs))
+                doc.mentions.append(Mention(*found, etype, tuple(i for i in ids.split("|") if i and i != "-1")))
+        report.mentions += len(doc.mentions)
+        docs.append(doc)
     return docs
+
