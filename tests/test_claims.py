@@ -128,6 +128,21 @@ def test_viterbi_role_decoding_keeps_spans_whole():
     assert paths.tolist() == [[1, 2, 2, 2, 0], [0, 1, 0, 0, 0]]
 
 
+def test_touching_role_spans_of_one_label_merge():
+    from claimx.models.bio import merge_touching
+
+    text = "Mutations in IDH1 or IDH2 raise risk; IDH1, IDH2 too."
+    spans = [(0, 12, "AGENT", 0.5), (13, 20, "AGENT", 0.9), (21, 25, "AGENT", 0.8), (26, 36, "EFFECT", 0.7),
+             (38, 42, "AGENT", 0.6), (44, 48, "AGENT", 0.6)]  # "IDH1" "," "IDH2": a comma between, kept apart
+    got = merge_touching(spans, text)
+    assert [(text[s:e], label) for s, e, label, _ in got] == [
+        ("Mutations in IDH1 or IDH2", "AGENT"), ("raise risk", "EFFECT"), ("IDH1", "AGENT"), ("IDH2", "AGENT")]
+    first_two = (0.5 * 12 + 0.9 * 7) / 19  # weights: the lengths of what is joined so far
+    assert got[0][3] == pytest.approx((first_two * 20 + 0.8 * 4) / 24)
+    assert merge_touching([(0, 4, "AGENT", 1.0), (5, 9, "EFFECT", 1.0)], "IDH1 IDH2") == [
+        (0, 4, "AGENT", 1.0), (5, 9, "EFFECT", 1.0)]
+
+
 def test_branch_reproduces_the_encoders_top_layers_and_losses_are_finite():
     import torch
     from transformers import BertConfig, BertModel

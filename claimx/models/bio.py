@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["B", "BIO", "I", "IGNORE", "O", "Prediction", "decode_bio", "decode_roles", "encode_bio", "viterbi_bio"]
+__all__ = ["B", "BIO", "I", "IGNORE", "O", "Prediction", "decode_bio", "decode_roles", "encode_bio", "merge_touching",
+           "viterbi_bio"]
 
 O, B, I = 0, 1, 2
 BIO: tuple[str, ...] = ("O", "B", "I")
@@ -142,7 +143,10 @@ def decode_roles(probs: np.ndarray, offsets: Sequence[tuple[int, int]], labels: 
                  sentences: Sequence[tuple[int, int]], word_ids: Sequence[int] | None = None) -> list[Prediction]:
     """Role spans ``(start, end, label, score)`` from per-piece O/B/I probabilities ``[n, roles, 3]``: the best
     BIO path per role and sentence (spans do not break at one uncertain piece, as they do piece by piece:
-    dev role partial F1 0.37 → 0.41). Sentences where no piece reaches P(B) + P(I) = 0.2 are skipped."""
+    dev role partial F1 0.37 → 0.41). Sentences where no piece reaches P(B) + P(I) = 0.2 are skipped.
+    Spans of one role that touch (only whitespace between) are one span: the path's B in mid-phrase
+    ("Mutations in" + "IDH1 or" + "IDH2") is a boundary guess, and annotators never put two roles of
+    one label side by side (1 of 788 neighbouring pairs in MechClaims dev; dev partial F1 +0.010)."""
     n, n_roles, _ = probs.shape
     tags = np.zeros((n, n_roles), dtype=np.int64)
     starts = np.fromiter((o[0] for o in offsets), dtype=np.int64, count=n)
@@ -158,4 +162,18 @@ def decode_roles(probs: np.ndarray, offsets: Sequence[tuple[int, int]], labels: 
         for k, (a, b) in enumerate(spans):
             tags[a:b] = paths[k, :, :b - a].T
     chosen = np.take_along_axis(probs, tags[..., None], -1)[..., 0]
-    return decode_bio(tags, chosen, offsets, labels, word_ids, text)
+    return merge_touching(decode_bio(tags, chosen, offsets, labels, word_ids, text), text)
+
+
+def merge_touching(spans: Sequence[Prediction], text: str) -> list[Prediction]:
+    """``spans`` with neighbours of one label and only whitespace between them joined (score: the
+    length-weighted mean); sorted by (start, end, label)."""
+    out: list[Prediction] = []
+    for start, end, label, score in sorted(spans, key=lambda p: (p[2], p[0], p[1])):
+        if out and out[-1][2] == label and out[-1][1] <= start and not text[out[-1][1]:start].strip():
+            s0, e0, _, sc0 = out[-1]
+            out[-1] = (s0, end, label, (sc0 * (e0 - s0) + score * (end - start)) / (e0 - s0 + end - start))
+        else:
+            out.append((start, end, label, score))
+    out.sort(key=lambda p: (p[0], p[1], p[2]))
+    return out
