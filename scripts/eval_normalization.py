@@ -40,7 +40,12 @@ def main(argv=None) -> int:
     import_claimx()
     import claimx
     from claimx.corpora import CORPORA, corpora_dir, read_pubtator_concepts
-    from claimx.eval.normalization import gold_mentions, id_sets, linker_accuracy, score_id_sets
+    from claimx.eval.normalization import (
+        gold_mentions,
+        id_sets,
+        linker_accuracy,
+        score_id_sets,
+    )
     from claimx.linking import Linker
     from claimx.models.spec import load_spec
     from claimx.pipeline import build_base_nlp

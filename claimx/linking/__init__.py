@@ -4,8 +4,8 @@
 ships, `Linker` links (exact, composite, fuzzy). The spaCy component is `claimx.pipeline.linker`.
 """
 
-from .lexicon import Lexicon, read_lexicon, write_lexicon
+from .lexicon import Lexicon, concept_url, read_lexicon, write_lexicon
 from .linker import DEFAULT_THRESHOLD, Linker
 from .normalize import normalize, split_composite
 
-__all__ = ["DEFAULT_THRESHOLD", "Lexicon", "Linker", "normalize", "read_lexicon", "split_composite", "write_lexicon"]
+__all__ = ["DEFAULT_THRESHOLD", "Lexicon", "Linker", "concept_url", "normalize", "read_lexicon", "split_composite", "write_lexicon"]

@@ -18,10 +18,19 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["MENTIONS_FILE", "NAMES_FILE", "Lexicon", "read_lexicon", "write_lexicon"]
+__all__ = ["MENTIONS_FILE", "NAMES_FILE", "Lexicon", "concept_url", "read_lexicon", "write_lexicon"]
 
 NAMES_FILE = "names.tsv.gz"
 MENTIONS_FILE = "mentions.tsv.gz"
+
+_URLS = {"MESH": "https://meshb.nlm.nih.gov/record/ui?ui={}", "OMIM": "https://omim.org/entry/{}"}
+
+
+def concept_url(concept: str) -> str | None:
+    """The web page of one concept id: MeSH Browser for "MESH:D007649", OMIM for "OMIM:114480"; None otherwise."""
+    prefix, _, local = concept.partition(":")
+    template = _URLS.get(prefix)
+    return template.format(local) if template and local else None
 
 
 @dataclass
