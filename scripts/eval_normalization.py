@@ -54,7 +54,7 @@ def main(argv=None) -> int:
     if spec.linker is None:
         ap.error(f"{spec.label} has no linker; build one with scripts/build_lexicon.py --model {spec.path}")
     t0 = time.perf_counter()
-    linker = Linker.load(spec.path / spec.linker.folder, threshold=spec.linker.threshold)
+    linker = Linker.load(spec.path / spec.linker.folder, threshold=spec.linker.threshold).prepare()  # as the component
     print(f"{spec.label}: linker loaded in {time.perf_counter() - t0:.2f} s (threshold {spec.linker.threshold})",
           file=sys.stderr)
     report: dict = {"model": spec.label, "split": args.split, "threshold": spec.linker.threshold}

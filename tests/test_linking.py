@@ -260,3 +260,11 @@ def test_cdr_measure_on_id_sets():
     gm = [GoldMention(0, 1, "DRUG", ("MESH:A",)), GoldMention(2, 3, "DRUG", ("MESH:B",)), GoldMention(4, 5, "DRUG", ())]
     acc = linker_accuracy(gm, [Concept("MESH:A", "a", 1.0), Concept("MESH:X", "x", 0.8), None])
     assert acc["mentions"] == 2 and acc["accuracy"] == 0.5 and acc["p"] == 0.5
+
+
+def test_link_many_batches_to_the_same_answers():
+    mentions = [("cardiomegally", "DISORDER"), ("Adriamycin", "DRUG"), ("xqzvw", "DRUG"), ("depression", "OUTCOME"),
+                ("breast and ovarian cancer", "DISORDER"), ("cardiomegally", "DISORDER")]
+    batched = Linker(_lexicon(), threshold=0.7).link_many(mentions)
+    one = Linker(_lexicon(), threshold=0.7)
+    assert batched == [one.link(t, label) for t, label in mentions] and batched[0] is not None and batched[2] is None

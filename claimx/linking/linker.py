@@ -7,10 +7,12 @@
 Steps, first hit wins, on `normalize`d keys: (1) the mention strings annotated for that label in the train
 splits (the id annotated most often; score = its share), (2) the concept names (MeSH descriptors; score 1),
 (3) a composite mention split into its parts ("renal and hepatic failure"), each part found by any step,
-(4) a salt or hydrate word dropped from a DRUG ("ketamine hydrochloride" -> ketamine), found by (1) or (2)
-(dropping leading words, "secondary hyperalgesia" -> hyperalgesia, was measured and lost precision), (5) the nearest key by
-cosine similarity of character n-gram TF-IDF vectors (scikit-learn), kept when the similarity reaches
-`threshold` (chosen on train documents held out of the lexicon: scripts/build_lexicon.py).
+(4) a DRUG without its salt or hydrate word ("ketamine hydrochloride" -> ketamine), by (1) or (2), (5) the
+nearest key by cosine similarity of character 3-gram TF-IDF vectors (scikit-learn), kept when the similarity
+reaches `threshold` (chosen on train documents held out of the lexicon: scripts/build_lexicon.py). Dropping
+leading words ("secondary hyperalgesia" -> hyperalgesia) was measured there and lost precision: not done.
+In a document (`link_entities`) a short form takes its long form's concept, and an acronym the abbreviation
+detector missed takes the concept of the nearest linked mention it stands for. `link_many` batches step (5).
 Anything else, garbage included, is None.
 """
 
@@ -20,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from ..results import LINKED_LABELS, Concept
 from .lexicon import Lexicon, read_lexicon
@@ -32,6 +35,7 @@ DEFAULT_THRESHOLD = 0.8
 #: keys shorter than this are never matched fuzzily: three letters ("HIT", "ADR") say too little
 MIN_FUZZY_CHARS = 5
 _CACHE_SIZE = 200_000
+_FUZZY_CHUNK = 64  # keys per matrix product: a dense 64 x ~33,000 block of similarities (8 MB)
 #: words naming a drug's salt or hydrate form, dropped to find the drug itself
 SALT_WORDS = frozenset("""hydrochloride dihydrochloride hcl hydrobromide sulfate sulphate bisulfate sodium potassium
 maleate mesylate mesilate citrate tartrate bitartrate phosphate succinate fumarate besylate besilate bromide chloride
@@ -58,7 +62,7 @@ class Linker:
             key = normalize(name)
             if key and concept.startswith("MESH:D"):
                 self._names.setdefault(key, concept)
-        self._fuzzy: dict[str, tuple[list[str], object]] | None = None  # label -> (keys, TF-IDF rows): built on first use
+        self._fuzzy: dict[str, tuple[list[str], Any]] | None = None  # label -> (keys, TF-IDF columns): built on first use
         self._vectorizer = None
         self._cache: dict[tuple[str, str], Concept | None] = {}
 
@@ -69,18 +73,35 @@ class Linker:
 
     def link(self, text: str, label: str) -> Concept | None:
         """The concept of the mention `text` tagged `label`, or None (OUTCOME, unknown, garbage)."""
-        if label not in LINKED_LABELS:
-            return None
-        key = normalize(text)
-        if not key:
-            return None
-        cached = (key, label)
-        if cached not in self._cache:
-            if len(self._cache) >= _CACHE_SIZE:
-                self._cache.clear()
-            self._cache[cached] = (self._exact(key, label) or self._composite(text, label)
-                                   or self._shorter(text, label) or self._nearest(key, label))
-        return self._cache[cached]
+        return self.link_many([(text, label)])[0]
+
+    def link_many(self, mentions: Sequence[tuple[str, str]]) -> list[Concept | None]:
+        """`link` for many `(text, label)` mentions at once: the fuzzy step runs as one batched matrix product."""
+        keys = [(normalize(text), label) if label in LINKED_LABELS else ("", label) for text, label in mentions]
+        found: dict[tuple[str, str], Concept | None] = {}
+        fuzzy: list[tuple[str, str]] = []
+        for (key, label), (text, _) in zip(keys, mentions):
+            if not key or (key, label) in found:
+                continue
+            if (key, label) in self._cache:
+                found[key, label] = self._cache[key, label]
+                continue
+            found[key, label] = self._exact(key, label) or self._composite(text, label) or self._salt_free(text, label)
+            if found[key, label] is None and len(key) >= MIN_FUZZY_CHARS:
+                fuzzy.append((key, label))
+        for label in LINKED_LABELS:
+            batch = [key for key, lab in fuzzy if lab == label]
+            found.update(((key, label), concept) for key, concept in zip(batch, self._nearest(batch, label)))
+        if len(self._cache) + len(found) > _CACHE_SIZE:
+            self._cache.clear()  # bounded memory over any number of documents
+        self._cache.update(found)
+        return [found[k] if k[0] else None for k in keys]
+
+    def prepare(self) -> Linker:
+        """Build the fuzzy index now (scikit-learn's import and the TF-IDF fit) rather than at the first fuzzy
+        match; the spaCy component does this when it loads."""
+        self._index()
+        return self
 
     def link_entities(self, text: str, entities: Sequence[tuple[int, int, str]],
                       abbreviations: Mapping[str, str] | None = None) -> list[Concept | None]:
@@ -88,6 +109,8 @@ class Linker:
         form defined in the document (`abbreviations`: short -> long form) takes its long form's concept;
         a long form that links to nothing leaves the short form to be linked as it is."""
         abbreviations = abbreviations or {}
+        self.link_many([(abbreviations[text[s:e]], label) for s, e, label in entities if text[s:e] in abbreviations]
+                       + [(text[s:e], label) for s, e, label in entities])  # one batch: the loop below finds them cached
         out = []
         for start, end, label in entities:
             mention = text[start:end]
@@ -122,7 +145,7 @@ class Linker:
         concept = self._names.get(key)
         return None if concept is None else self._concept(concept, 1.0)
 
-    def _shorter(self, text: str, label: str) -> Concept | None:
+    def _salt_free(self, text: str, label: str) -> Concept | None:
         """(4): a DRUG mention without its salt words, found exactly."""
         words = text.split()
         kept = [w for w in words if w.lower().strip(",;()") not in SALT_WORDS]
@@ -137,19 +160,19 @@ class Linker:
         ids = list(dict.fromkeys(c.id for c in parts))  # type: ignore[union-attr]
         return self._concept("|".join(ids), min(c.score for c in parts))  # type: ignore[union-attr]
 
-    def _nearest(self, key: str, label: str) -> Concept | None:
-        if len(key) < MIN_FUZZY_CHARS:
-            return None
-        keys, rows = self._index()[label]
-        sims = (self._vectorizer.transform([key]) @ rows.T).toarray()[0]  # type: ignore[union-attr,attr-defined]
-        best = int(sims.argmax())
-        if sims[best] < self.threshold:
-            return None
-        concept = self._exact(keys[best], label)
-        return None if concept is None else Concept(concept.id, concept.name, round(float(sims[best]), 4))
+    def _nearest(self, keys: list[str], label: str) -> list[Concept | None]:
+        """(5) for many keys: each one's most similar key of `label`, when similar enough."""
+        known, columns = self._index()[label]
+        out: list[Concept | None] = []
+        for i in range(0, len(keys), _FUZZY_CHUNK):
+            sims = (self._vectorizer.transform(keys[i : i + _FUZZY_CHUNK]) @ columns).toarray()  # type: ignore[union-attr]
+            for row, best in zip(sims, sims.argmax(axis=1)):
+                concept = self._exact(known[best], label) if row[best] >= self.threshold else None
+                out.append(None if concept is None else Concept(concept.id, concept.name, round(float(row[best]), 4)))
+        return out
 
-    def _index(self) -> dict[str, tuple[list[str], object]]:
-        """Per label: its lookup keys (its mention strings, then every concept name) and their TF-IDF rows."""
+    def _index(self) -> dict[str, tuple[list[str], Any]]:
+        """Per label: its lookup keys (its mention strings and every MeSH name) and their TF-IDF vectors as columns."""
         if self._fuzzy is None:
             import numpy as np
             from sklearn.feature_extraction.text import TfidfVectorizer
@@ -160,7 +183,8 @@ class Linker:
                                                dtype=np.float32)
             matrix = self._vectorizer.fit_transform(every).tocsr()
             row = {k: i for i, k in enumerate(every)}
-            self._fuzzy = {label: (keys, matrix[[row[k] for k in keys]]) for label, keys in per_label.items()}
+            # transposed once (terms x keys, CSR): a query row times it is cheap, `rows.T` per query is not
+            self._fuzzy = {label: (keys, matrix[[row[k] for k in keys]].T.tocsr()) for label, keys in per_label.items()}
         return self._fuzzy
 
 

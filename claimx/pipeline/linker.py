@@ -9,8 +9,11 @@ fuzzy threshold come from the model folder (`linker/`, `"linker"` in `claimx.jso
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from spacy.language import Language
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
 from ..errors import ModelError
 from ..linking import Linker
@@ -28,11 +31,27 @@ class ConceptLinker:
         Doc.set_extension("concepts", default=None, force=True)
 
     def __call__(self, doc: Doc) -> Doc:
-        entities = doc._.entities if doc.has_extension("entities") and doc._.entities is not None else []
-        short = {a.text: a._.long_form.text for a in (doc._.abbreviations if doc.has_extension("abbreviations") else [])
-                 if getattr(a._, "long_form", None) is not None}
-        doc._.concepts = self.linker.link_entities(doc.text, [(s, e, label) for s, e, label, _ in entities], short)
+        text, entities, short = _mentions(doc)
+        doc._.concepts = self.linker.link_entities(text, entities, short)
         return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        """Docs in batches: the mentions of a whole batch are linked at once (one fuzzy matrix product), then
+        each doc takes its concepts from the linker's cache."""
+        for batch in minibatch(docs, size=batch_size):
+            views = [_mentions(doc) for doc in batch]
+            self.linker.link_many([(text[s:e], label) for text, entities, _ in views for s, e, label in entities])
+            for doc, (text, entities, short) in zip(batch, views):
+                doc._.concepts = self.linker.link_entities(text, entities, short)
+                yield doc
+
+
+def _mentions(doc: Doc) -> tuple[str, list[tuple[int, int, str]], dict[str, str]]:
+    """The doc's text, its entities as (start, end, label) and its short forms -> long forms."""
+    entities = doc._.entities if doc.has_extension("entities") and doc._.entities is not None else []
+    short = {a.text: a._.long_form.text for a in (doc._.abbreviations if doc.has_extension("abbreviations") else [])
+             if getattr(a._, "long_form", None) is not None}
+    return doc.text, [(s, e, label) for s, e, label, _ in entities], short
 
 
 @Language.factory("claimx_linker", default_config={"model": None, "spec": None})
@@ -46,4 +65,4 @@ def make_concept_linker(nlp: Language, name: str, model: str | None, spec: dict 
     folder = loaded.path / loaded.linker.folder
     if not folder.is_dir():
         raise ModelError(f"{folder} is missing: the model's claimx.json lists a linker; restore the folder from the release")
-    return ConceptLinker(nlp, name, Linker.load(folder, threshold=loaded.linker.threshold))
+    return ConceptLinker(nlp, name, Linker.load(folder, threshold=loaded.linker.threshold).prepare())
