@@ -114,7 +114,11 @@ class Extractor:
             (e.start_char, e.end_char, e.label_, e._.score) for e in doc.ents
         ]
         text = doc.text  # built from the tokens on every access: once
-        entities = [Entity(s, e, text[s:e], label, round(float(score), 4)) for s, e, label, score in exact]
+        concepts = doc._.concepts if doc.has_extension("concepts") else None  # one per entity of doc._.entities
+        if concepts is None or len(concepts) != len(exact):
+            concepts = [None] * len(exact)  # a model without a linker: concept null
+        entities = [Entity(s, e, text[s:e], label, round(float(score), 4), concept)
+                    for (s, e, label, score), concept in zip(exact, concepts)]
         claims = list(doc._.claims or [])
         # the abbreviation spans in user_data point back at the doc: a cycle the GC never frees (~23 KB per
         # abstract, scripts/memcheck.py); the result holds plain values, so drop them

@@ -8,11 +8,13 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-__all__ = ["CERTAINTIES", "CLAIM_TYPES", "ENTITY_LABELS", "RELATIONAL_TYPES", "ROLE_LABELS", "Abbreviation", "Claim", "Entity", "Result",
-           "Role"]
+__all__ = ["CERTAINTIES", "CLAIM_TYPES", "ENTITY_LABELS", "LINKED_LABELS", "RELATIONAL_TYPES", "ROLE_LABELS", "Abbreviation",
+           "Claim", "Concept", "Entity", "Result", "Role"]
 
 #: `Entity.label`: what an entity mention is (docs/claims-guideline.md).
 ENTITY_LABELS: tuple[str, ...] = ("DRUG", "DISORDER", "OUTCOME")
+#: The entity labels linked to a concept (`Entity.concept`); OUTCOME never is.
+LINKED_LABELS: tuple[str, ...] = ("DRUG", "DISORDER")
 #: `Claim.type`: what kind of claim a sentence makes.
 CLAIM_TYPES: tuple[str, ...] = ("mechanistic", "causal", "correlational", "descriptive")
 #: The claim types that carry AGENT / MECHANISM / EFFECT roles (guideline section 4).
@@ -24,14 +26,33 @@ ROLE_LABELS: tuple[str, ...] = ("AGENT", "MECHANISM", "EFFECT")
 
 
 @dataclass(frozen=True)
+class Concept:
+    """The concept an entity is linked to: `id` "MESH:D007649" (a supplementary concept "MESH:C…"; "OMIM:…" for
+    a few diseases the corpora annotate with OMIM only; a composite mention's ids joined by "|"), its `name`
+    and the linker's `score` (exact match: the share of the string's annotations that gave this id; fuzzy
+    match: the similarity)."""
+
+    id: str
+    name: str
+    score: float
+
+    @property
+    def ids(self) -> list[str]:
+        """The single ids: one, or the parts of a composite mention ("breast and ovarian cancer")."""
+        return self.id.split("|")
+
+
+@dataclass(frozen=True)
 class Entity:
-    """A DRUG, DISORDER or OUTCOME mention; offsets index the document text, `end` exclusive."""
+    """A DRUG, DISORDER or OUTCOME mention; offsets index the document text, `end` exclusive. `concept`: the
+    MeSH concept a DRUG / DISORDER is linked to, or None (unlinked, OUTCOME, or a model without a linker)."""
 
     start: int
     end: int
     text: str
     label: str
     score: float
+    concept: Concept | None = None
 
 
 @dataclass(frozen=True)
@@ -162,13 +183,15 @@ def _build(cls: type, obj: Any, where: str) -> Any:
     values = {}
     for f in fields(cls):
         if f.name not in obj:
-            if f.name == "roles":
-                values[f.name] = []
+            if f.name in ("roles", "concept"):  # results written before concepts existed have none
+                values[f.name] = [] if f.name == "roles" else None
                 continue
             raise ValueError(f"{where} has no field {f.name!r}")
         value = obj[f.name]
         want = _TYPES.get(f.type)
         if want and (not isinstance(value, want) or (bool not in want and isinstance(value, bool))):
             raise ValueError(f"{where}.{f.name} must be {f.type}, got {type(value).__name__}")
+        if f.name == "concept" and value is not None:
+            value = _build(Concept, value, f"{where}.concept")
         values[f.name] = value
     return cls(**values)

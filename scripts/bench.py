@@ -131,6 +131,7 @@ def stages(src: Path, device: str, precision: str, n: int) -> list[tuple[str, fl
     ex = claimx.load(device=device, precision=precision)
     ex("Aspirin reduced pain in migraine.")
     nlp, model = ex.nlp, ex.nlp.get_pipe("claimx_model")
+    linker = ex.nlp.get_pipe("claimx_linker") if "claimx_linker" in ex.nlp.pipe_names else None
     lines = src.read_text(encoding="utf-8").splitlines()[:n]
     out: list[tuple[str, float]] = []
 
@@ -142,9 +143,12 @@ def stages(src: Path, device: str, precision: str, n: int) -> list[tuple[str, fl
 
     records = timed("read records", lambda: [record_from_mapping(json.loads(x), line=i) for i, x in enumerate(lines)])
     docs = timed("scispaCy tokens, sentences, abbreviations",
-                 lambda: list(nlp.pipe((ex.make_doc(r) for r in records), disable=["claimx_model"])))
+                 lambda: list(nlp.pipe((ex.make_doc(r) for r in records),
+                                       disable=["claimx_model"] + (["claimx_linker"] if linker else []))))
     preds = timed("word pieces + encoder + heads", lambda: model.predict(docs))
     timed("decode entities, roles, claims", lambda: model.set_annotations(docs, preds))
+    if linker is not None:
+        timed("link concepts (claimx_linker)", lambda: [linker(d) for d in docs])
     timed("results → JSON", lambda: [json.dumps(ex.to_result(r, d).to_dict()) for r, d in zip(records, docs)])
     return out
 

@@ -126,3 +126,18 @@ def test_plain_negated_claims_keep_their_negation_alone_and_in_an_abstract(shipp
 def test_plain_sentences_give_the_same_claim_alone_and_in_an_abstract(shipped_extractor):
     _, alone, inside = _plain_both_ways(shipped_extractor)
     assert alone == inside
+
+
+def test_shipped_linker_links_the_example_abstract(shipped_extractor):
+    """Issue 15: ketamine -> MeSH Ketamine, depression -> a depression descriptor; OUTCOME never linked."""
+    import json
+
+    from .conftest import SHIPPED_EXAMPLES
+
+    record = json.loads(SHIPPED_EXAMPLES.read_text(encoding="utf-8").splitlines()[0])
+    result = shipped_extractor(record)
+    concepts = {e.text.lower(): e.concept for e in result.entities if e.label != "OUTCOME"}
+    assert concepts["ketamine"].id == "MESH:D007649" and concepts["ketamine"].name == "Ketamine"
+    assert concepts["depression"].id in {"MESH:D003866", "MESH:D003863"}  # Depressive Disorder / Depression
+    assert all(e.concept is None for e in result.entities if e.label == "OUTCOME")
+    assert shipped_extractor.spec.linker is not None and shipped_extractor.spec.linker.folder == "linker"

@@ -87,7 +87,8 @@ def test_to_pandas_rows():
     roles = claimx.to_pandas(results, rows="roles")
     assert list(roles["label"]) == ["AGENT", "MECHANISM"] * 2 and set(roles["type"]) == {"mechanistic"}
     ents = claimx.to_pandas(_result("9"), rows="entities")
-    assert ents.to_dict("records") == [{"id": "9", "start": 0, "end": 8, "text": "Ketamine", "label": "DRUG", "score": 0.99}]
+    assert ents.to_dict("records") == [{"id": "9", "start": 0, "end": 8, "text": "Ketamine", "label": "DRUG", "score": 0.99,
+                                        "concept_id": None, "concept_name": None, "concept_score": None}]
     assert list(claimx.to_pandas([], rows="abbreviations").columns) == ["id", "short", "long", "start", "end"]
     with pytest.raises(ValueError, match="unknown rows"):
         claimx.to_pandas(results, rows="sentences")

@@ -15,7 +15,9 @@ def _lines(text: str) -> list[dict]:
 RECORDS = [
     {
         "id": "1",
-        "entities": [{"start": 0, "end": 8, "text": "Ketamine", "label": "DRUG", "score": 0.99}],
+        "entities": [{"start": 0, "end": 8, "text": "Ketamine", "label": "DRUG", "score": 0.99,
+                      "concept": {"id": "MESH:D007649", "name": "Ketamine", "score": 1.0}},
+                     {"start": 13, "end": 23, "text": "depression", "label": "DISORDER", "score": 0.9, "concept": None}],
         "abbreviations": [{"short": "CSP", "long": "chronic stress pathology", "start": 10, "end": 13}],
         "claims": [
             {

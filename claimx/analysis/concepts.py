@@ -10,8 +10,9 @@ exposure wrappers ("treatment with X", "X administration"; for an AGENT also "X 
 and "X use", which name other things elsewhere: "cocaine use" as an EFFECT is not cocaine) and
 inflection (lemminflect's lexicon: "receptors" -> "receptor", "mice" -> "mouse", "restoring" ->
 "restore"; unknown plurals: "cytokines", "kinases", "beta-blockers"; acronyms are kept: "AIDS" is not
-"aid", "MMPs" is "mmp"). Synonyms that share no words ("acetaminophen" / "paracetamol") are not
-merged: that needs an ontology linker, which claimx does not ship.
+"aid", "MMPs" is "mmp"). Synonyms that share no words ("acetaminophen" / "paracetamol") are merged only
+through the concept linker: `role_concept` gives a role the MeSH concept of the DRUG / DISORDER entity it
+names, and the graph and the report then merge by that concept's id (text folding stays the fallback).
 """
 
 from __future__ import annotations
@@ -21,9 +22,14 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
+from typing import TYPE_CHECKING
+
 from lemminflect import getAllLemmas, getLemma
 
-__all__ = ["concept_key", "display_name"]
+if TYPE_CHECKING:
+    from ..results import Concept, Result, Role
+
+__all__ = ["concept_key", "display_name", "role_concept"]
 
 _DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"}
                         | {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
@@ -103,3 +109,19 @@ def concept_key(text: str, role: str | None = None) -> str:
 def display_name(forms: Counter[str]) -> str:
     """The name to show for a concept: its most frequent form, the shortest on a tie."""
     return min(forms.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0]
+
+
+def role_concept(result: Result, role: Role) -> Concept | None:
+    """The concept of the linked entity a role names: the entity spanning exactly the role, else one inside the
+    role whose folded text is the role's ("Ketamine treatment" as an AGENT is the entity "Ketamine"); None when
+    no linked entity fits (the role then merges by its folded text)."""
+    inside = [e for e in result.entities if e.concept is not None and role.start <= e.start and e.end <= role.end]
+    for e in inside:
+        if (e.start, e.end) == (role.start, role.end):
+            return e.concept
+    if inside:
+        key = concept_key(role.expanded, role.label)
+        for e in inside:
+            if concept_key(e.text, role.label) == key:
+                return e.concept
+    return None

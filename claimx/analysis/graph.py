@@ -4,8 +4,10 @@
     g = cg.build_graph(claimx.read_results("claims.jsonl"))   # a networkx.MultiDiGraph
     cg.write_graph(g, "graph.graphml")                        # or "graph.csv" -> graph.nodes.csv + graph.edges.csv
 
-Nodes are concepts: the roles' expanded texts folded by `claimx.analysis.concepts.concept_key`, so the same
-agent, mechanism or effect written differently in different abstracts is one node. Each claim adds
+Nodes are concepts: a role that names a linked DRUG / DISORDER entity is its MeSH concept (node id the concept
+id, "MESH:D004317", name the MeSH name), so "Adriamycin" and "doxorubicin" are one node; any other role is its
+expanded text folded by `claimx.analysis.concepts.concept_key`, so the same agent, mechanism or effect written
+differently in different abstracts is one node. Each claim adds
 edges between its roles: AGENT -acts_through-> MECHANISM, MECHANISM -leads_to-> EFFECT and
 AGENT -affects-> EFFECT. An edge (source, target, relation) gathers every claim that states it, with the
 abstracts that support it (claim not negated) and contradict it (negated), and the evidence: the id and
@@ -26,7 +28,7 @@ import networkx as nx
 
 from ..records import RecordError
 from ..results import ENTITY_LABELS, Claim, Result, Role
-from .concepts import concept_key, display_name
+from .concepts import concept_key, display_name, role_concept
 
 __all__ = ["RELATIONS", "build_graph", "graph_paths", "write_graph"]
 
@@ -44,6 +46,8 @@ class _Node:
     roles: Counter = field(default_factory=Counter)
     entities: Counter = field(default_factory=Counter)
     docs: set = field(default_factory=set)
+    concept: str = ""  # the MeSH (or OMIM) id when the node is a linked concept
+    concept_name: str = ""
 
 
 @dataclass
@@ -80,10 +84,13 @@ def build_graph(results: Iterable[Result | RecordError | dict[str, Any]], *, min
         for claim in result.claims:
             keys: dict[str, list[str]] = defaultdict(list)
             for role in claim.roles:
-                key = concept_key(role.expanded, role.label)
+                concept = role_concept(result, role)
+                key = concept.id if concept is not None else concept_key(role.expanded, role.label)
                 if not key:
                     continue
                 node = nodes[key]
+                if concept is not None:
+                    node.concept, node.concept_name = concept.id, concept.name
                 node.forms[role.expanded] += 1
                 node.roles[role.label] += 1
                 node.docs.add(doc)
@@ -117,7 +124,8 @@ def _to_networkx(nodes: dict[str, _Node], edges: dict[tuple[str, str, str], _Edg
             continue
         graph.add_node(
             key,
-            name=display_name(node.forms),
+            name=node.concept_name or display_name(node.forms),
+            concept=node.concept,
             entity=node.entities.most_common(1)[0][0] if node.entities else "",
             role=node.roles.most_common(1)[0][0],
             agent=node.roles["AGENT"],
@@ -188,7 +196,7 @@ def write_graph(graph: nx.MultiDiGraph, path: str | Path) -> list[Path]:
     return paths
 
 
-_NODE_FIELDS = ("name", "entity", "role", "agent:int", "mechanism:int", "effect:int", "mentions:int", "abstracts:int", "forms")
+_NODE_FIELDS = ("name", "concept", "entity", "role", "agent:int", "mechanism:int", "effect:int", "mentions:int", "abstracts:int", "forms")
 _EDGE_FIELDS = ("type", "types", "certainty", "hedged:int", "negated:boolean", "support:int", "contradict:int",
                 "claims:int", "evidence_ids", "example", "evidence")
 

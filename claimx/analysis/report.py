@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 from ..records import RecordError
 from ..results import CLAIM_TYPES, ROLE_LABELS, Result
-from .concepts import concept_key, display_name
+from .concepts import concept_key, display_name, role_concept
 from .graph import build_graph
 
 __all__ = ["PUBMED_LINK", "build_report", "check_link"]
@@ -39,6 +39,7 @@ class _Tally:
     entities: Counter = field(default_factory=Counter)
     concepts: dict = field(default_factory=lambda: {r: Counter() for r in ROLE_LABELS})  # role -> key -> abstracts
     forms: dict = field(default_factory=dict)  # key -> Counter of surface forms
+    names: dict = field(default_factory=dict)  # key -> concept name, for roles linked to a concept
     models: Counter = field(default_factory=Counter)
     errors: list = field(default_factory=list)
 
@@ -54,9 +55,12 @@ class _Tally:
                              ("negated", claim.negated), ("key", claim.key)):
                 self.flags[claim.type, flag] += on
             for role in claim.roles:
-                key = concept_key(role.expanded, role.label)
+                concept = role_concept(result, role)
+                key = concept.id if concept is not None else concept_key(role.expanded, role.label)
                 if not key:
                     continue
+                if concept is not None:
+                    self.names[key] = concept.name
                 self.forms.setdefault(key, Counter())[role.expanded] += 1
                 if (role.label, key) not in seen:
                     seen.add((role.label, key))
@@ -101,7 +105,7 @@ def _plots(t: _Tally) -> list[tuple[str, str]]:
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.8))
     for ax, role, color in zip(axes, ROLE_LABELS, ("#d62728", "#1f77b4", "#2ca02c")):
         top = t.concepts[role].most_common(12)[::-1]
-        names = [_short(display_name(t.forms[k])).replace("$", r"\$") for k, _ in top]  # "$" is not maths here
+        names = [_short(t.names.get(k) or display_name(t.forms[k])).replace("$", r"\$") for k, _ in top]  # "$" is not maths here
         ax.barh(names, [n for _, n in top], color=color)
         ax.set_title(f"{role}", fontsize=9)
         ax.set_xlabel("abstracts")
@@ -193,7 +197,8 @@ def build_report(results: Iterable[Result | RecordError], *, title: str = "claim
             tally.errors.append(item)
         else:
             tally.add(item)
-            kept.append(replace(item, entities=[], abbreviations=[]))  # what the relations table needs
+            # what the relations table needs: the claims, and the linked entities their roles merge by
+            kept.append(replace(item, entities=[e for e in item.entities if e.concept is not None], abbreviations=[]))
     claims = sum(tally.types.values())
     with_claims = tally.documents - tally.per_doc[0]
     entities = ", ".join(f"{n} {html.escape(label)}" for label, n in sorted(tally.entities.items())) or "none"

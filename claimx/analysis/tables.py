@@ -22,14 +22,16 @@ ROWS: dict[str, tuple[str, ...]] = {
     "claims": ("id", "claim", "start", "end", "type", "certainty", "negated", "key", "score", "text", "statement",
                "agents", "mechanisms", "effects"),
     "roles": ("id", "claim", "label", "start", "end", "text", "expanded", "type", "certainty", "negated"),
-    "entities": ("id", "start", "end", "text", "label", "score"),
+    "entities": ("id", "start", "end", "text", "label", "score", "concept_id", "concept_name", "concept_score"),
     "abbreviations": ("id", "short", "long", "start", "end"),
 }
 
 
 def _rows(result: Result, rows: str) -> Iterable[dict[str, Any]]:
     if rows == "entities":
-        return ({"id": result.id, **vars(e)} for e in result.entities)
+        return ({"id": result.id, **{k: v for k, v in vars(e).items() if k != "concept"}, "concept_id": e.concept and e.concept.id,
+                 "concept_name": e.concept and e.concept.name, "concept_score": e.concept and e.concept.score}
+                for e in result.entities)
     if rows == "abbreviations":
         return ({"id": result.id, **vars(a)} for a in result.abbreviations)
     if rows == "roles":
@@ -48,7 +50,8 @@ def to_pandas(results: Iterable[Result | RecordError | dict[str, Any]] | Result,
     `results`: Results (from `Extractor.pipe` or `read_results`), output-contract dicts, or one Result;
     RecordErrors are skipped. `claim` numbers the claims within their document; roles carry their
     claim's type, certainty and negation; the `agents`/`mechanisms`/`effects` of a claim are lists of
-    the roles' expanded texts.
+    the roles' expanded texts; entities carry their concept's `concept_id`, `concept_name` and `concept_score`
+    (None when unlinked).
     """
     import pandas as pd
 

@@ -17,12 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from spacy.displacy.templates import TPL_ENT
+from spacy.displacy.templates import TPL_ENT, TPL_KB_LINK
 
+from ..linking.lexicon import concept_url
 from ..records import RecordError
 
 if TYPE_CHECKING:
-    from ..results import Claim, Result
+    from ..results import Claim, Concept, Result
 
 _e = html.escape
 
@@ -94,11 +95,21 @@ def _marks(result: Result) -> list[_Mark]:
                                "</span>", f'<sup class="cx-tag" style="color:{color}">{_e(role.label)}</sup>'))
     for ent in result.entities:
         bg = ENTITY_COLORS.get(ent.label, "#ddd")
-        head, tail = _ENT.format(label=_e(ent.label), text="\0", bg=bg, kb_link="").split("\0")
+        head, tail = _ENT.format(label=_e(ent.label), text="\0", bg=bg, kb_link=_kb_links(ent.concept)).split("\0")
         badge = tail.strip().rsplit("</mark>", 1)[0].strip().replace("<span ", '<span class="cx-tag" ', 1)  # after the text
+        if ent.concept is not None:  # the concept on hover, its ids linked to their MeSH (or OMIM) pages in the label
+            hover = f"{ent.concept.id} {ent.concept.name} (linker score {ent.concept.score:.2f})"
+            head = head.replace("<mark ", f'<mark title="{_e(hover)}" data-concept="{_e(ent.concept.id)}" ', 1)
         marks.append(_Mark(ent.start, ent.end, 2, head.strip(), "</mark>", badge))
     n = len(result.text)
     return _split_inner([m for m in marks if 0 <= m.start < m.end <= n])
+
+
+def _kb_links(concept: Concept | None) -> str:
+    """displaCy's knowledge-base link after the label: each id of the concept, linked to its page."""
+    if concept is None:
+        return ""
+    return "".join(TPL_KB_LINK.format(kb_url=_e(concept_url(i) or "#"), kb_id=_e(i)) for i in concept.ids)
 
 
 def _split_inner(marks: list[_Mark]) -> list[_Mark]:

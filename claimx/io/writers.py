@@ -27,12 +27,14 @@ from ..options import OUTPUT_FORMATS
 
 __all__ = ["PARQUET_SCHEMA", "JsonlWriter", "ParquetWriter", "Writer", "open_writer", "parts_of"]
 
+_CONCEPT = pa.struct([("id", pa.string()), ("name", pa.string()), ("score", pa.float64())])  # null when unlinked
 _ROLE = pa.struct([("label", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("expanded", pa.string())])
 #: Arrow schema of one output record; `meta` (when asked for) is stored as a JSON string.
 PARQUET_SCHEMA = pa.schema(
     [
         ("id", pa.string()),
-        ("entities", pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("label", pa.string()), ("score", pa.float64())]))),
+        ("entities", pa.list_(pa.struct([("start", pa.int64()), ("end", pa.int64()), ("text", pa.string()), ("label", pa.string()), ("score", pa.float64()),
+                                         ("concept", _CONCEPT)]))),
         ("abbreviations", pa.list_(pa.struct([("short", pa.string()), ("long", pa.string()), ("start", pa.int64()), ("end", pa.int64())]))),
         (
             "claims",

@@ -10,7 +10,8 @@ A model folder holds::
     model.safetensors   all weights ("backbone.*", "heads.<name>.*")
     config.json         the encoder's transformers config (architecture only)
     tokenizer.json ...  the fast tokenizer
-    claimx.json         name, version, components ["entities", "claims"], entity and claim settings
+    claimx.json         name, version, components ["entities", "claims", "linker"], their settings
+    linker/             the concept linker's lexicon (claimx.linking.lexicon), when "linker" is a component
     README.md           the model card
 
 Nothing here imports torch: reading a spec is cheap.
@@ -28,8 +29,8 @@ from typing import Any
 from ..errors import ModelError
 from ..results import ENTITY_LABELS, ROLE_LABELS
 
-__all__ = ["DEFAULT_MODEL", "ENTRY_POINTS", "ClaimSettings", "EntitySettings", "ModelSpec", "find_model",
-           "installed_models", "load_spec"]
+__all__ = ["DEFAULT_MODEL", "ENTRY_POINTS", "ClaimSettings", "EntitySettings", "LinkerSettings", "ModelSpec",
+           "find_model", "installed_models", "load_spec"]
 
 #: The name of the model claimx uses when none is given.
 DEFAULT_MODEL = "claimx-minilm"
@@ -75,6 +76,19 @@ class ClaimSettings:
 
 
 @dataclass(frozen=True)
+class LinkerSettings:
+    """What the `linker` component needs: its lexicon folder (in the model folder) and the fuzzy threshold.
+    A model without a linker still loads; its entities then have `concept` null."""
+
+    folder: str = "linker"
+    threshold: float = 0.8  # fuzzy matches below this cosine similarity stay unlinked
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LinkerSettings:
+        return cls(**_known(cls, data))
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """A model folder's `claimx.json`, checked: the components it has and their settings."""
 
@@ -84,6 +98,7 @@ class ModelSpec:
     components: tuple[str, ...] = ()
     entities: EntitySettings = EntitySettings()
     claims: ClaimSettings | None = None
+    linker: LinkerSettings | None = None
     meta: Mapping[str, Any] = field(default_factory=dict, compare=False)  # the whole file, for model cards
 
     @property
@@ -98,6 +113,8 @@ class ModelSpec:
                                "entities": {**asdict(self.entities), "labels": list(self.entities.labels)}}
         if self.claims is not None:
             out["claims"] = {**asdict(self.claims), "roles": list(self.claims.roles)}
+        if self.linker is not None:
+            out["linker"] = {**self.meta.get("linker", {}), **asdict(self.linker)}
         return out
 
     @classmethod
@@ -130,6 +147,7 @@ class ModelSpec:
                 components=components,
                 entities=EntitySettings.from_dict(data.get("entities", {})),
                 claims=ClaimSettings.from_dict(data.get("claims", {})) if "claims" in components else None,
+                linker=LinkerSettings.from_dict(data.get("linker", {})) if "linker" in components else None,
                 meta=dict(data),
             )
         except (AttributeError, KeyError, TypeError) as e:
