@@ -33,7 +33,8 @@ from .conftest import make_result
 NAMES = {"MESH:D007649": "Ketamine", "MESH:D004317": "Doxorubicin", "MESH:D000082": "Acetaminophen",
          "MESH:D013921": "Thrombocytopenia", "MESH:D001943": "Breast Neoplasms", "MESH:D010051": "Ovarian Neoplasms",
          "MESH:D003866": "Depressive Disorder", "MESH:D003863": "Depression", "MESH:D011041": "Poisoning",
-         "MESH:D000740": "Anemia, Hemolytic", "MESH:D006332": "Cardiomegaly"}
+         "MESH:D000740": "Anemia, Hemolytic", "MESH:D006332": "Cardiomegaly",
+         "MESH:D000068759": "Formoterol Fumarate"}
 
 
 def _lexicon() -> Lexicon:
@@ -77,6 +78,8 @@ def test_exact_links_lexicon_synonyms_and_mesh_names(linker):
     assert linker.link("Paracetamol", "DRUG").id == linker.link("acetaminophen", "DRUG").id == "MESH:D000082"
     assert linker.link("ketamine hydrochloride", "DRUG") == Concept("MESH:D007649", "Ketamine", 1.0)  # salt dropped
     assert linker.link("hemolytic anemia", "DISORDER").id == "MESH:D000740"  # MeSH's inverted name
+    # a descriptor named with its salt is found by the drug's own name (exactly: score 1)
+    assert linker.link("formoterol", "DRUG") == Concept("MESH:D000068759", "Formoterol Fumarate", 1.0)
 
 
 def test_ambiguous_mention_takes_the_most_frequent_id_with_its_share(linker):
@@ -126,7 +129,7 @@ def test_lexicon_files_round_trip_byte_for_byte(tmp_path):
     assert back.names == lex.names and back.mentions == lex.mentions
     again = write_lexicon(back, tmp_path / "b", header={"source": "test"})
     assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in again]
-    assert back.sizes() == {"names": 12, "mentions_DISORDER": 4, "mentions_DRUG": 2}
+    assert back.sizes() == {"names": 13, "mentions_DISORDER": 4, "mentions_DRUG": 2}
 
 
 def test_concept_urls():

@@ -62,6 +62,14 @@ class Linker:
             key = normalize(name)
             if key and concept.startswith("MESH:D"):
                 self._names.setdefault(key, concept)
+        self._salt_free_names: dict[str, str] = {}  # DRUG only: "Formoterol Fumarate" is also found as "formoterol"
+        for concept, name in sorted(lexicon.names.items()):
+            words = name.split()
+            kept = [w for w in words if w.lower().strip(",;()") not in SALT_WORDS]
+            if concept.startswith("MESH:D") and kept and len(kept) < len(words):
+                key = normalize(" ".join(kept))
+                if key and key not in self._names:
+                    self._salt_free_names.setdefault(key, concept)
         self._fuzzy: dict[str, tuple[list[str], Any]] | None = None  # label -> (keys, TF-IDF columns): built on first use
         self._vectorizer = None
         self._cache: dict[tuple[str, str], Concept | None] = {}
@@ -142,7 +150,7 @@ class Linker:
         hit = self._mentions.get(label, {}).get(key)
         if hit is not None:
             return self._concept(*hit)
-        concept = self._names.get(key)
+        concept = self._names.get(key) or (self._salt_free_names.get(key) if label == "DRUG" else None)
         return None if concept is None else self._concept(concept, 1.0)
 
     def _salt_free(self, text: str, label: str) -> Concept | None:
