@@ -123,13 +123,17 @@ def cmd_supplement(args) -> int:
             spans = sentence_spans(title, abstract)
             rows.append({"doc": f"{source}:{did}", "split": "train",
                          "sentences": [{"i": i, "text": text[s:e]} for i, (s, e) in enumerate(spans)]})
-    for b in range(SUPPLEMENT_BATCHES):
-        with (out / "batches" / f"s{b + 1:02d}.jsonl").open("w", encoding="utf-8") as f:
-            for r in rows[b::SUPPLEMENT_BATCHES]:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    write_batches(out / "batches", "s", rows, SUPPLEMENT_BATCHES)
     print(f"{len(rows)} review-style documents, {sum(len(r['sentences']) for r in rows)} sentences, "
           f"{SUPPLEMENT_BATCHES} batches s01..s{SUPPLEMENT_BATCHES:02d} in {out / 'batches'}")
     return 0
+
+
+def write_batches(folder: Path, prefix: str, docs: list[dict], n: int) -> None:
+    """``docs`` dealt round-robin into ``n`` JSONL batches ``{prefix}01.jsonl`` … in ``folder``."""
+    for b in range(n):
+        with (folder / f"{prefix}{b + 1:02d}.jsonl").open("w", encoding="utf-8") as f:
+            f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in docs[b::n])
 
 
 # The genre set (issue 14): perspective, review, hypothesis and commentary abstracts not in the corpus yet,
@@ -175,15 +179,9 @@ def cmd_genre(args) -> int:
         docs.sort(key=lambda r: -r.pop("markers"))  # texts with more genre phrases first (stable: shuffled ties)
         docs = docs[: args.most if target == "train" else args.most_dev]
         n = max(1, -(-len(docs) // GENRE_BATCH))
-        for b in range(n):
-            with (out / "batches" / f"{prefix}{b + 1:02d}.jsonl").open("w", encoding="utf-8") as f:
-                for r in docs[b::n]:
-                    f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        write_batches(out / "batches", prefix, docs, n)
         if target == "genre_dev":  # every genre_dev document annotated a second time, independently
-            for b in range(n):
-                with (out / "batches" / f"e{b + 1:02d}.jsonl").open("w", encoding="utf-8") as f:
-                    for r in docs[b::n]:
-                        f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            write_batches(out / "batches", "e", docs, n)
         print(f"{target}: {len(rows[target])} candidates, {len(docs)} in {n} batches {prefix}01.. "
               f"({sum(len(r['sentences']) for r in docs)} sentences)")
     return 0

@@ -32,6 +32,7 @@ from pathlib import Path
 from ..results import CLAIM_TYPES, RELATIONAL_TYPES, ROLE_LABELS
 from . import corpora_dir
 from .mechanistic import load_mechclaims
+from .pubtator import read_pubtator_concepts
 from .texts import SOURCES, join_title
 
 __all__ = ["CAUSAL_LABELS", "NOT_A_CLAIM", "ClaimDoc", "load_bioscope", "load_causal", "load_cdr_cid", "load_claim_sentences",
@@ -184,8 +185,6 @@ def load_cdr_cid(split: str = "train", *, exclude: Collection[str] = (), shared_
     the mentions of the pair's chemical and disease ids in that sentence. Documents in ``exclude`` (PMIDs,
     e.g. those in MechClaims' held-out splits) are left out. Sentences are split at ". " + capital: weak
     labels, no spaCy (training needs none)."""
-    from .pubtator import read_pubtator_concepts
-
     out = []
     for doc in read_pubtator_concepts(corpora_dir(shared_root) / SOURCES["bc5cdr"][split]):
         pairs = {(r[1], r[2]) for r in doc.relations if len(r) >= 3 and r[0] == "CID"}

@@ -30,12 +30,14 @@ LABEL_MAPS: dict[str, dict[str, str]] = {
 }
 
 _TEXT_LINE = re.compile(r"^(\d+)\|([ta])\|(.*)$")
+_ID_SEP = re.compile(r"[|+,;]")  # between the ids of one mention
 _SEARCH_WINDOW = 20  # characters either side of the stated offsets when relocating a mention
 
 
 @dataclass(frozen=True)
 class Mention:
-    """A mention with its corpus type and concept ids (``"D003490|D001145"`` split; ``-1`` dropped)."""
+    """A mention with its corpus type and concept ids (composites ``"D003490|D001145"``, NCBI's ``+``, BioRED's
+    ``,`` split; ``-1`` dropped)."""
 
     start: int
     end: int
@@ -206,7 +208,7 @@ def read_pubtator_concepts(path: str | Path, report: OffsetReport | None = None)
         for start, end, mention, etype, ids in r["mentions"]:
             found = _check_span(r["id"], text, start, end, mention, report)
             if found is not None:
-                doc.mentions.append(Mention(*found, etype, tuple(i for i in ids.split("|") if i and i != "-1")))
+                doc.mentions.append(Mention(*found, etype, tuple(i for i in map(str.strip, _ID_SEP.split(ids)) if i and i != "-1")))
         report.mentions += len(doc.mentions)
         docs.append(doc)
     return docs
