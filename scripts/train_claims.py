@@ -6,6 +6,7 @@
     python scripts/train_claims.py --out runs/claims --epochs 8
     # the causal-language floor: 5-fold cross-validation (each fold's model never sees its test fold)
     python scripts/train_claims.py --causal-folds 5 --out runs/claims-cv
+    # a run saves OUT/checkpoint.pt after every epoch; killed, the same command + --resume goes on from there
     # ablations: --branch-layers 0 (heads on the shared last layer), --sources mechclaims claim_sentences ...
 
 The entity encoder is frozen; its states below the branch are computed once (bf16) and reused by
@@ -76,6 +77,8 @@ def main(argv=None) -> int:
                     help="sources whose key-claim labels are trained (guideline 3b: key = the claim-sentence corpus' notion)")
     ap.add_argument("--eval-every", type=int, default=1)
     ap.add_argument("--threads", type=int)
+    ap.add_argument("--resume", action="store_true",
+                    help="go on from OUT/checkpoint.pt (saved after every epoch) instead of starting over")
     args = ap.parse_args(argv)
     import_claimx()
     import torch
@@ -93,6 +96,9 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    ckpt = out / "checkpoint.pt"
+    if ckpt.exists() and not args.resume:
+        raise SystemExit(f"{ckpt} exists: add --resume to go on from it, or delete it to start over")
     log_file = (out / "train.log").open("a", encoding="utf-8")
 
     def log(msg: str) -> None:
@@ -166,7 +172,7 @@ def main(argv=None) -> int:
         train += genre * (args.repeat_genre - 1) * args.repeat_mechclaims
         if args.sentence_copies:
             train += cd.sentence_copies(data.get("mechclaims", []))
-        model, tok, hist = train_claims(cfg, train, device=args.device, log=log, evaluate=evaluate)
+        model, tok, hist = train_claims(cfg, train, device=args.device, log=log, evaluate=evaluate, checkpoint=ckpt)
         metrics["history"] = hist
         metrics["dev"] = hist[-1].get("dev", {})
         meta = load_spec(args.trunk).meta
@@ -176,6 +182,7 @@ def main(argv=None) -> int:
         save_encoder(model, tok, out / "model", name=meta.get("name", "claimx-minilm"),
                      version=meta.get("version", "0.1.0"), dtype=meta.get("weights_dtype"), info=info)
         log(f"wrote {out / 'model'}")
+        ckpt.unlink()  # the run is complete: the model folder holds its result
     metrics["seconds"] = round(time.perf_counter() - t0, 1)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
     return 0

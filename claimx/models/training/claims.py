@@ -12,7 +12,8 @@ import math
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -83,9 +84,11 @@ def _cache_states(model: ClaimxEncoder, windows: Sequence[TrainingWindow], pad_i
 
 def train_claims(cfg: ClaimTrainConfig, train: Sequence[ClaimDoc], *, device: str = "cpu",
                  log: Callable[[str], None] = print,
-                 evaluate: Callable[[ClaimxEncoder, object, int], dict] | None = None) -> tuple[ClaimxEncoder, object, list]:
+                 evaluate: Callable[[ClaimxEncoder, object, int], dict] | None = None,
+                 checkpoint: str | Path | None = None) -> tuple[ClaimxEncoder, object, list]:
     """Fit the claim component; ``evaluate(model, tokenizer, epoch)`` is called after each epoch.
-    Returns ``(model, tokenizer, history)``."""
+    With ``checkpoint`` (a file) the run saves itself after every epoch and goes on from there when restarted
+    with the same settings and data (`loop.run_epochs`). Returns ``(model, tokenizer, history)``."""
     seed_everything(cfg.seed)
     dev = torch.device(device)
     model, tokenizer = load_encoder(load_spec(cfg.trunk), device=dev)
@@ -141,7 +144,9 @@ def train_claims(cfg: ClaimTrainConfig, train: Sequence[ClaimDoc], *, device: st
     def after_epoch(epoch: int, row: dict) -> dict:
         return {"dev": evaluate(model, tokenizer, epoch)} if evaluate is not None else {}
 
-    history = run_epochs(heads, opt, sched, epochs, losses, grad_clip=cfg.grad_clip, after_epoch=after_epoch, log=log)
+    fingerprint = {**asdict(cfg), "windows": len(windows), "pieces": n_pieces}
+    history = run_epochs(heads, opt, sched, epochs, losses, grad_clip=cfg.grad_clip, after_epoch=after_epoch, log=log,
+                         checkpoint=checkpoint, fingerprint=fingerprint)
     return model, tokenizer, history
 
 

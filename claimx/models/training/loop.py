@@ -4,9 +4,11 @@ losses, an evaluation callback after each epoch)."""
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,14 +70,27 @@ def run_epochs(
     grad_clip: float = 1.0,
     after_epoch: Callable[[int, dict[str, Any]], Mapping[str, Any] | None] | None = None,
     log: Callable[[str], None] = print,
+    checkpoint: str | Path | None = None,
+    fingerprint: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Train ``module`` over ``epochs`` (each a list of batches of indices). ``losses(batch)`` returns named
     losses whose ``"loss"`` is minimised; the epoch's mean of each is in its history row (``loss`` and
     ``loss_<name>``). ``after_epoch(epoch, row)`` (evaluation) runs with the module in eval mode; what it
-    returns is added to the row. Returns the history."""
-    history = []
+    returns is added to the row. Returns the history.
+
+    With ``checkpoint`` (a file), the module, optimizer, schedule, random states and history are saved there
+    after every epoch, and a run that finds the file goes on after its last epoch — the batches are fixed up
+    front, so a resumed run takes the same steps as an uninterrupted one. ``fingerprint`` (the run's settings)
+    must match the saved one, so a checkpoint is never resumed by a different run."""
+    history: list[dict[str, Any]] = []
     device = next(module.parameters()).device
+    done = 0
+    if checkpoint is not None and Path(checkpoint).exists():
+        done, history = _load_checkpoint(Path(checkpoint), module, opt, sched, dict(fingerprint or {}))
+        log(f"resumed from {checkpoint} after epoch {done}/{len(epochs)}")
     for epoch, batches in enumerate(epochs, 1):
+        if epoch <= done:
+            continue
         module.train()
         e0 = time.perf_counter()
         sums: dict[str, torch.Tensor] = {}
@@ -100,4 +115,35 @@ def run_epochs(
             row.update(after_epoch(epoch, row) or {})
         log(f"epoch {epoch}/{len(epochs)}: " + ", ".join(f"{k} {v}" for k, v in row.items() if k not in ("epoch", "dev")))
         history.append(row)
+        if checkpoint is not None:
+            _save_checkpoint(Path(checkpoint), module, opt, sched, epoch, history, dict(fingerprint or {}))
     return history
+
+
+def _save_checkpoint(path: Path, module, opt, sched, epoch: int, history: list, fingerprint: dict) -> None:
+    state = {"epoch": epoch, "history": history, "fingerprint": fingerprint, "module": module.state_dict(),
+             "opt": opt.state_dict(), "sched": sched.state_dict(), "torch_rng": torch.get_rng_state(),
+             "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
+             "python_rng": random.getstate(), "numpy_rng": np.random.get_state()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)  # a run killed while saving leaves the previous epoch's checkpoint whole
+
+
+def _load_checkpoint(path: Path, module, opt, sched, fingerprint: dict) -> tuple[int, list]:
+    state = torch.load(path, map_location="cpu", weights_only=False)  # our own file: it holds RNG states
+    if state["fingerprint"] != fingerprint:
+        diff = sorted(k for k in set(state["fingerprint"]) | set(fingerprint)
+                      if state["fingerprint"].get(k) != fingerprint.get(k))
+        raise SystemExit(f"{path} was written by a run with other settings ({', '.join(diff)}); "
+                         "rerun with the same settings, or delete it to start over")
+    module.load_state_dict(state["module"])
+    opt.load_state_dict(state["opt"])
+    sched.load_state_dict(state["sched"])
+    torch.set_rng_state(state["torch_rng"])
+    if state["cuda_rng"] is not None and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda_rng"])
+    random.setstate(state["python_rng"])
+    np.random.set_state(state["numpy_rng"])
+    return state["epoch"], state["history"]
