@@ -6,6 +6,7 @@ Steps (batches and annotator outputs hold abstract text and live under runs/, wh
     python scripts/annotate_corpus.py batches --out runs/annotation      # sample documents, split sentences
     python scripts/annotate_corpus.py supplement --out runs/annotation   # + review/perspective abstracts (train)
     python scripts/annotate_corpus.py genre --out runs/annotation        # + the genre set (train and genre_dev)
+    python scripts/annotate_corpus.py structure --out runs/annotation  # + noun-phrase mechanism sentences (train)
     python scripts/annotate_corpus.py add runs/annotation/out/g01.jsonl ...   # append annotated batches
     python scripts/annotate_corpus.py validate runs/annotation/out/b01.jsonl   # an annotator checks a batch
     python scripts/annotate_corpus.py build runs/annotation                # → corpora/mechclaims/annotations.jsonl
@@ -184,6 +185,61 @@ def cmd_genre(args) -> int:
             write_batches(out / "batches", "e", docs, n)
         print(f"{target}: {len(rows[target])} candidates, {len(docs)} in {n} batches {prefix}01.. "
               f"({sum(len(r['sentences']) for r in docs)} sentences)")
+    return 0
+
+
+# The structure set (issue 14): train documents with a sentence that names a mechanism as a noun phrase, with or
+# without a causal verb — a model or hypothesis *of* something, an "X-based/-mediated pathology", evidence
+# presented for something. Chosen by sentence structure, not by any example's words; many matches are methods
+# ("a rat model of X") and so teach the contrast between a model the authors hold and one they use.
+STRUCTURE = (
+    re.compile(r"\b(?<!animal )(?<!mouse )(?<!rat )(?<!murine )(?<!experimental )[\w-]+ "
+               r"(model|hypothesis|theory|account|framework|concept|paradigm) of\b", re.I),
+    re.compile(r"\b\w+-(based|mediated|dependent|driven|related) ([\w-]+ ){0,2}(pathology|pathophysiology|dysfunction|"
+               r"deficits?|impairment|abnormalit(y|ies)|dysregulation|injury|damage|toxicity|loss)\b", re.I),
+    re.compile(r"\b(we|this (review|study|paper|article)) (present|provide|summari[sz]e|review|discuss|offer)s? "
+               r"([\w-]+ ){0,3}(evidence|data|findings) (supporting|for|that|implicating|linking)\b", re.I),
+)
+STRUCTURE_BROAD = re.compile(r"\b(role|involvement|contribution) of ([\w-]+ ){1,5}(in|to)\b|"
+                             r"(?<!in the )\bpresence of ([\w-]+ ){1,5}in\b", re.I)
+
+
+def cmd_structure(args) -> int:
+    import_claimx()
+    from claimx.corpora.mechanistic import load_mechclaims, sentence_spans
+    from claimx.corpora.texts import document_parts, join_title
+
+    have = {d["id"] for d in load_mechclaims(None)}
+    seen = {d["text"][:200].lower() for d in load_mechclaims(None)}
+    strict, broad = [], []
+    for source in SUPPLEMENT_SOURCES:
+        for did, (title, abstract) in sorted(document_parts(source, "train").items()):
+            text = join_title(title, abstract)
+            if f"{source}:{did}" in have or text[:200].lower() in seen or len(text) < 300:
+                continue
+            spans = sentence_spans(title, abstract)
+            sents = [text[s:e] for s, e in spans]
+            if any(p.search(t) for p in STRUCTURE for t in sents):
+                bucket = strict
+            elif any(STRUCTURE_BROAD.search(t) for t in sents):
+                bucket = broad
+            else:
+                continue
+            seen.add(text[:200].lower())
+            bucket.append({"doc": f"{source}:{did}", "split": "train",
+                           "sentences": [{"i": i, "text": t} for i, t in enumerate(sents)]})
+    rng = random.Random(SEED)
+    rng.shuffle(broad)
+    docs = strict + broad[: max(0, args.most - len(strict))]
+    rng.shuffle(docs)
+    out = Path(args.out)
+    (out / "batches").mkdir(parents=True, exist_ok=True)
+    (out / "out").mkdir(parents=True, exist_ok=True)
+    n = max(1, -(-len(docs) // GENRE_BATCH))
+    write_batches(out / "batches", "m", docs, n)
+    write_batches(out / "batches", "n", docs[: args.double], 1)  # annotated a second time, independently
+    print(f"{len(strict)} documents with a structure sentence, {len(broad)} with a broad one; {len(docs)} in {n} "
+          f"batches m01.. ({sum(len(r['sentences']) for r in docs)} sentences); {args.double} again in n01")
     return 0
 
 
@@ -389,6 +445,12 @@ def main(argv=None) -> int:
     p.add_argument("--most-dev", type=int, default=45, help="genre_dev documents")
     p.add_argument("--min-markers", type=int, default=1, help="genre phrases a text needs")
     p.set_defaults(fn=cmd_genre)
+    p = sub.add_parser("structure", help="train documents naming a mechanism as a noun phrase (a model of Y, "
+                       "X-based pathology, evidence for X)")
+    p.add_argument("--out", default="runs/annotation")
+    p.add_argument("--most", type=int, default=90, help="documents in all")
+    p.add_argument("--double", type=int, default=20, help="of them annotated twice")
+    p.set_defaults(fn=cmd_structure)
     p = sub.add_parser("add", help="append annotated batches to annotations.jsonl")
     p.add_argument("outputs", nargs="+")
     p.add_argument("--annotations")
