@@ -65,6 +65,16 @@ def test_normalize_folds_case_hyphens_greek_plurals_punctuation_and_word_order()
     assert normalize("...") == normalize("") == ""
 
 
+def test_normalize_folds_british_spellings():
+    assert normalize("anaemia") == normalize("Anemia") == "anemia"
+    assert normalize("Haemorrhagic myocarditis") == normalize("hemorrhagic myocarditis")
+    assert normalize("cytotoxic oedema") == normalize("Edema, Cytotoxic")
+    assert normalize("ischaemic injury") == normalize("ischemic injury")
+    assert normalize("oestrogens") == "estrogen" and normalize("diarrhoea") == "diarrhea"
+    assert normalize("brain tumour") == "brain tumor" and normalize("anxious behaviour") == "anxious behavior"
+    assert normalize("aerobic") == "aerobic" and normalize("four hours") == "four hour"  # left alone
+
+
 def test_split_composite_completes_the_shared_head():
     assert split_composite("breast and ovarian cancer") == ["breast cancer", "ovarian cancer"]
     assert split_composite("renal or hepatic failure") == ["renal failure", "hepatic failure"]

@@ -5,7 +5,8 @@
     normalize("TNF-α") == normalize("TNF alpha")                      -> "alpha tnf"
 
 Folding: Unicode compatibility forms, case, Greek letters spelled out, a possessive "'s" dropped, every
-other non-alphanumeric character a word break, letters and digits split ("IL6" -> "il 6"), roman numerals
+other non-alphanumeric character a word break, letters and digits split ("IL6" -> "il 6"), British spellings
+in American form ("anaemia", "oedema", "tumour" -> "anemia", "edema", "tumor", as MeSH writes them), roman numerals
 I-IV as digits ("type II" -> "type 2"), a plural "s" dropped ("seizures" -> "seizure"), a few function words
 dropped ("cancer of the breast" -> "breast cancer"), then the words sorted, so MeSH's inverted names
 ("Anemia, Hemolytic") meet running text. Both sides of every lookup go through the same function.
@@ -29,10 +30,17 @@ _NOT_PLURAL = ("ss", "us", "is", "os", "ys")  # pertussis, virus, arthritis, ...
 _WORDS = re.compile(r"[^\W_]+")
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
+# British -> American spelling, inside a word: haem-, -aemia, oedema, oesophagus, oestrogen, foetal, paediatric,
+# caesarean, diarrhoea, behaviour / tumour, -isation
+_BRITISH = [(re.compile(a), b) for a, b in (
+    (r"haem", "hem"), (r"aemi", "emi"), (r"^oed", "ed"), (r"^oes", "es"), (r"^foet", "fet"), (r"paed", "ped"),
+    (r"caes", "ces"), (r"rrhoea", "rrhea"), (r"(?<=[ilmb])our$", "or"), (r"isation$", "ization"))]
 
 
 def _word(w: str) -> str:
     w = _ROMAN.get(w, w)
+    for pattern, american in _BRITISH:
+        w = pattern.sub(american, w)
     if len(w) > 3 and w.endswith("s") and not w.endswith(_NOT_PLURAL) and not w[-2].isdigit():
         return w[:-3] + "y" if w.endswith("ies") and len(w) > 4 else w[:-1]
     return w
