@@ -13,7 +13,8 @@ dev scores stay honest. Strings and ids only: no text of any abstract.
 The fuzzy threshold is chosen first: the train documents are split (seeded; `--holdout` of them held out),
 a lexicon is built from the rest, and the held-out gold mentions are linked at every threshold of a grid;
 the threshold with the best mention-level F1 (a wrong link a false positive, no link a false negative) is
-kept. Then the shipped lexicon is built from all the train documents.
+kept. Then the shipped lexicon is built from all the train documents, and its fuzzy index (character 3-gram TF-IDF,
+fitted with scikit-learn) is saved beside it as `linker/fuzzy.npz`, so the model loads it without scikit-learn.
 """
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     import_claimx()
     from claimx.corpora import CORPORA, corpora_dir, read_pubtator_concepts
-    from claimx.linking import Lexicon, write_lexicon
+    from claimx.linking import Lexicon, Linker, read_lexicon, write_lexicon
+    from claimx.linking.fuzzy import FUZZY_FILE
 
     t0 = time.perf_counter()
     names = mesh_names(args.mesh_csv)
@@ -153,6 +155,8 @@ def main(argv=None) -> int:
     sizes = {**lexicon.sizes(), "names_from_mentions": named}
     paths = write_lexicon(lexicon, args.model / "linker", header={"built by": "scripts/build_lexicon.py",
                                                                    **sources, **{f"size {k}": v for k, v in sizes.items()}})
+    # the fuzzy index, fitted once here (scikit-learn) and loaded at run time without it
+    paths.append(Linker(read_lexicon(args.model / "linker")).fuzzy_index().save(args.model / "linker" / FUZZY_FILE))
     spec_file = args.model / "claimx.json"
     spec = json.loads(spec_file.read_text(encoding="utf-8"))
     spec["components"] = [c for c in spec.get("components", []) if c != "linker"] + ["linker"]

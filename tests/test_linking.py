@@ -18,6 +18,7 @@ from claimx.eval.normalization import (
     score_id_sets,
 )
 from claimx.linking import (
+    FuzzyIndex,
     Lexicon,
     Linker,
     concept_url,
@@ -28,7 +29,7 @@ from claimx.linking import (
 )
 from claimx.results import Concept, Entity, Result
 
-from .conftest import make_result
+from .conftest import SHIPPED_MODEL, make_result
 
 NAMES = {"MESH:D007649": "Ketamine", "MESH:D004317": "Doxorubicin", "MESH:D000082": "Acetaminophen",
          "MESH:D013921": "Thrombocytopenia", "MESH:D001943": "Breast Neoplasms", "MESH:D010051": "Ovarian Neoplasms",
@@ -140,6 +141,55 @@ def test_lexicon_files_round_trip_byte_for_byte(tmp_path):
     again = write_lexicon(back, tmp_path / "b", header={"source": "test"})
     assert [p.read_bytes() for p in paths] == [p.read_bytes() for p in again]
     assert back.sizes() == {"names": 13, "mentions_DISORDER": 4, "mentions_DRUG": 2}
+
+
+KEYS = ["anemia hemolytic", "doxorubicin", "heparin induced thrombocytopenia", "a", "il 6 alpha tnf",
+        "breast neoplasm", "x  y", "ünïcode façade"]
+
+
+def test_fuzzy_index_vectorises_queries_as_scikit_learn_does():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    index = FuzzyIndex.fit(KEYS)
+    reference = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), sublinear_tf=True).fit(KEYS)
+    queries = KEYS + ["hemolytic anaemia", "DOXORUBICIN  hcl", "zzz", "", "a b c", "thrombocytopenia induced heparin"]
+    ours, theirs = index.transform(queries).toarray(), reference.transform(queries).toarray()
+    assert ours.shape == theirs.shape and abs(ours - theirs).max() < 1e-6
+    assert abs(index.transform(KEYS).toarray() - index.vectors.toarray()).max() < 1e-6
+
+
+def test_fuzzy_index_saved_and_loaded_links_the_same(tmp_path):
+    write_lexicon(_lexicon(), tmp_path)
+    fitted = Linker(read_lexicon(tmp_path), threshold=0.7)
+    fitted.fuzzy_index().save(tmp_path / "fuzzy.npz")
+    loaded = Linker.load(tmp_path, threshold=0.7)
+    assert loaded._fitted is not None  # read from fuzzy.npz, not fitted again
+    mentions = [("heparin induced thrombocytopenias type II", "DISORDER"), ("Adriamycine", "DRUG"),
+                ("ovarian cancers", "DISORDER"), ("qwertyuiop", "DRUG")]
+    assert loaded.link_many(mentions) == fitted.link_many(mentions)
+    assert loaded.link_many(mentions)[1] is not None  # a fuzzy link
+
+
+def test_fuzzy_index_of_another_lexicon_is_refused(tmp_path):
+    from claimx.errors import ModelError
+
+    write_lexicon(_lexicon(), tmp_path)
+    FuzzyIndex.fit(KEYS).save(tmp_path / "fuzzy.npz")
+    with pytest.raises(ModelError, match="rebuild it with scripts/build_lexicon.py"):
+        Linker.load(tmp_path).prepare()
+
+
+def test_shipped_linker_loads_without_scikit_learn():
+    import subprocess
+    import sys
+
+    code = ("import sys, claimx; from claimx.linking import Linker; "
+            f"l = Linker.load({str(SHIPPED_MODEL / 'linker')!r}).prepare(); "
+            "print(l.link('hemolytic anaemias', 'DISORDER'), 'sklearn' in sys.modules)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = run.stdout
+    assert out.strip().endswith("False") and "MESH:D000743" in out
 
 
 def test_concept_urls():

@@ -8,7 +8,7 @@ Steps, first hit wins, on `normalize`d keys: (1) the mention strings annotated f
 splits (the id annotated most often; score = its share), (2) the concept names (MeSH descriptors; score 1),
 (3) a composite mention split into its parts ("renal and hepatic failure"), each part found by any step,
 (4) a DRUG without its salt or hydrate word ("ketamine hydrochloride" -> ketamine), by (1) or (2), (5) the
-nearest key by cosine similarity of character 3-gram TF-IDF vectors (scikit-learn), kept when the similarity
+nearest key by cosine similarity of character 3-gram TF-IDF vectors (`fuzzy.FuzzyIndex`), kept when the similarity
 reaches `threshold` (chosen on train documents held out of the lexicon: scripts/build_lexicon.py). Dropping
 leading words ("secondary hyperalgesia" -> hyperalgesia) was measured there and lost precision: not done.
 In a document (`link_entities`) a short form takes its long form's concept, and an acronym the abbreviation
@@ -24,7 +24,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..errors import ModelError
 from ..results import LINKED_LABELS, Concept
+from .fuzzy import FUZZY_FILE, FuzzyIndex
 from .lexicon import Lexicon, read_lexicon
 from .normalize import normalize, split_composite
 
@@ -45,7 +47,10 @@ monohydrate dihydrate trihydrate hydrate anhydrous salt""".split())
 class Linker:
     """Links mention strings of the labels in `LINKED_LABELS` to the concepts of a `Lexicon`."""
 
-    def __init__(self, lexicon: Lexicon, *, threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(self, lexicon: Lexicon, *, threshold: float = DEFAULT_THRESHOLD,
+                 index: FuzzyIndex | None = None) -> None:
+        """``index``: the lexicon's fitted fuzzy index (a model's `fuzzy.npz`); None fits one, with scikit-learn,
+        at the first fuzzy match."""
         self.threshold = threshold
         self.names = lexicon.names
         # label -> key -> (id, share of that key's annotations)
@@ -70,14 +75,15 @@ class Linker:
                 key = normalize(" ".join(kept))
                 if key and key not in self._names:
                     self._salt_free_names.setdefault(key, concept)
+        self._fitted = index
         self._fuzzy: dict[str, tuple[list[str], Any]] | None = None  # label -> (keys, TF-IDF columns): built on first use
-        self._vectorizer = None
         self._cache: dict[tuple[str, str], Concept | None] = {}
 
     @classmethod
     def load(cls, folder: str | Path, *, threshold: float = DEFAULT_THRESHOLD) -> Linker:
-        """The linker of a lexicon folder (a model's `linker/`)."""
-        return cls(read_lexicon(folder), threshold=threshold)
+        """The linker of a lexicon folder (a model's `linker/`), with its saved fuzzy index when it has one."""
+        index = Path(folder) / FUZZY_FILE
+        return cls(read_lexicon(folder), threshold=threshold, index=FuzzyIndex.load(index) if index.exists() else None)
 
     def link(self, text: str, label: str) -> Concept | None:
         """The concept of the mention `text` tagged `label`, or None (OUTCOME, unknown, garbage)."""
@@ -106,8 +112,8 @@ class Linker:
         return [found[k] if k[0] else None for k in keys]
 
     def prepare(self) -> Linker:
-        """Build the fuzzy index now (scikit-learn's import and the TF-IDF fit) rather than at the first fuzzy
-        match; the spaCy component does this when it loads."""
+        """Make the fuzzy step ready now (a saved index: its columns per label; none: scikit-learn's import and
+        fit) rather than at the first fuzzy match; the spaCy component does this when it loads."""
         self._index()
         return self
 
@@ -173,26 +179,31 @@ class Linker:
         known, columns = self._index()[label]
         out: list[Concept | None] = []
         for i in range(0, len(keys), _FUZZY_CHUNK):
-            sims = (self._vectorizer.transform(keys[i : i + _FUZZY_CHUNK]) @ columns).toarray()  # type: ignore[union-attr]
+            sims = (self.fuzzy_index().transform(keys[i : i + _FUZZY_CHUNK]) @ columns).toarray()
             for row, best in zip(sims, sims.argmax(axis=1)):
                 concept = self._exact(known[best], label) if row[best] >= self.threshold else None
                 out.append(None if concept is None else Concept(concept.id, concept.name, round(float(row[best]), 4)))
         return out
 
+    def fuzzy_index(self) -> FuzzyIndex:
+        """The fitted fuzzy index over every lookup key (saved with a lexicon by scripts/build_lexicon.py)."""
+        self._index()
+        return self._fitted  # type: ignore[return-value]
+
     def _index(self) -> dict[str, tuple[list[str], Any]]:
         """Per label: its lookup keys (its mention strings and every MeSH name) and their TF-IDF vectors as columns."""
         if self._fuzzy is None:
-            import numpy as np
-            from sklearn.feature_extraction.text import TfidfVectorizer
-
             per_label = {label: sorted(set(self._mentions.get(label, {})) | set(self._names)) for label in LINKED_LABELS}
-            every = sorted(set().union(*per_label.values()))
-            self._vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 3), sublinear_tf=True,
-                                               dtype=np.float32)
-            matrix = self._vectorizer.fit_transform(every).tocsr()
-            row = {k: i for i, k in enumerate(every)}
+            if self._fitted is None:
+                self._fitted = FuzzyIndex.fit(sorted(set().union(*per_label.values())))
+            row = {k: i for i, k in enumerate(self._fitted.keys)}
+            missing = sum(k not in row for keys in per_label.values() for k in keys)
+            if missing:
+                raise ModelError(f"the linker's {FUZZY_FILE} lacks {missing} of the lexicon's keys (built with another "
+                                 "lexicon or key folding); rebuild it with scripts/build_lexicon.py --model FOLDER")
+            vectors = self._fitted.vectors
             # transposed once (terms x keys, CSR): a query row times it is cheap, `rows.T` per query is not
-            self._fuzzy = {label: (keys, matrix[[row[k] for k in keys]].T.tocsr()) for label, keys in per_label.items()}
+            self._fuzzy = {label: (keys, vectors[[row[k] for k in keys]].T.tocsr()) for label, keys in per_label.items()}
         return self._fuzzy
 
 
