@@ -7,6 +7,7 @@ Steps (batches and annotator outputs hold abstract text and live under runs/, wh
     python scripts/annotate_corpus.py supplement --out runs/annotation   # + review/perspective abstracts (train)
     python scripts/annotate_corpus.py genre --out runs/annotation        # + the genre set (train and genre_dev)
     python scripts/annotate_corpus.py structure --out runs/annotation  # + noun-phrase mechanism sentences (train)
+    python scripts/annotate_corpus.py synthetic runs/synthetic/w0*.jsonl   # + abstracts the project wrote (train)
     python scripts/annotate_corpus.py add runs/annotation/out/g01.jsonl ...   # append annotated batches
     python scripts/annotate_corpus.py validate runs/annotation/out/b01.jsonl   # an annotator checks a batch
     python scripts/annotate_corpus.py build runs/annotation                # → corpora/mechclaims/annotations.jsonl
@@ -243,6 +244,40 @@ def cmd_structure(args) -> int:
     return 0
 
 
+# The synthetic set (issue 14): the shared pool holds too few perspective / review / hypothesis / commentary
+# abstracts (29 of 274 with a genre phrase), so writer subagents wrote 100 across twenty fields — none on the
+# worked example's subject — in the genre's own mix of background, scope statements and positions. Their texts are
+# the project's own (corpora/synthetic/abstracts.jsonl); annotators label them like any other batch.
+SYNTHETIC = Path(__file__).resolve().parents[1] / "corpora" / "synthetic" / "abstracts.jsonl"
+
+
+def cmd_synthetic(args) -> int:
+    import_claimx()
+    from claimx.corpora.mechanistic import sentence_spans
+    from claimx.corpora.texts import join_title
+
+    docs = [json.loads(line) for p in args.written for line in Path(p).open(encoding="utf-8") if line.strip()]
+    SYNTHETIC.parent.mkdir(parents=True, exist_ok=True)
+    with SYNTHETIC.open("w", encoding="utf-8") as f:
+        f.writelines(json.dumps({k: d[k] for k in ("id", "title", "abstract", "genre")}, ensure_ascii=False) + "\n"
+                     for d in docs)
+    rows = []
+    for d in docs:
+        text = join_title(d["title"], d["abstract"])
+        rows.append({"doc": d["id"], "split": "train", "sentences": [
+            {"i": i, "text": text[s:e]} for i, (s, e) in enumerate(sentence_spans(d["title"], d["abstract"]))]})
+    random.Random(SEED).shuffle(rows)
+    out = Path(args.out)
+    (out / "batches").mkdir(parents=True, exist_ok=True)
+    (out / "out").mkdir(parents=True, exist_ok=True)
+    n = max(1, -(-len(rows) // 25))
+    write_batches(out / "batches", "y", rows, n)
+    write_batches(out / "batches", "z", rows[: args.double], 1)
+    print(f"{len(rows)} written abstracts in {SYNTHETIC}; {n} batches y01.. "
+          f"({sum(len(r['sentences']) for r in rows)} sentences); {args.double} again in z01")
+    return 0
+
+
 def cmd_add(args) -> int:
     """Append annotated batches (out/<name>.jsonl, with batches/<name>.jsonl beside) to annotations.jsonl."""
     import_claimx()
@@ -451,6 +486,12 @@ def main(argv=None) -> int:
     p.add_argument("--most", type=int, default=90, help="documents in all")
     p.add_argument("--double", type=int, default=20, help="of them annotated twice")
     p.set_defaults(fn=cmd_structure)
+    p = sub.add_parser("synthetic", help="abstracts written by the project (runs/synthetic/w*.jsonl): texts to "
+                       "corpora/synthetic/, batches y01.. and z01")
+    p.add_argument("written", nargs="+")
+    p.add_argument("--out", default="runs/annotation")
+    p.add_argument("--double", type=int, default=20, help="of them annotated twice")
+    p.set_defaults(fn=cmd_synthetic)
     p = sub.add_parser("add", help="append annotated batches to annotations.jsonl")
     p.add_argument("outputs", nargs="+")
     p.add_argument("--annotations")

@@ -291,3 +291,15 @@ def test_real_overlap_drops(real_corpora):
     assert len(load_corpus("bc5cdr", "train", exclude_overlap_with="biored")) == 500 - 10 - 10  # TSV + BioRED dev
     assert len(load_corpus("biored", "train", exclude_overlap_with="bc5cdr")) == 400 - 53 - 44
     assert len(load_corpus("ebm_nlp", "train", exclude_overlap_with="bc5cdr")) == 768 - 1
+
+
+def test_project_written_abstracts_load_without_shared(tmp_path):
+    """Source "synthetic" is the project's own text (corpora/synthetic/): read even where ../shared is absent."""
+    from claimx.corpora.texts import document_parts, join_title
+
+    parts = document_parts("synthetic", "train", shared_root=tmp_path)  # an empty shared root: not needed
+    assert len(parts) == 100 and all(did.startswith("w0") for did in parts)
+    title, abstract = parts["w01-01"]
+    assert title and abstract and join_title(title, abstract).startswith(title + " ")
+    with pytest.raises(ValueError, match="has no split 'dev'"):
+        document_parts("synthetic", "dev")

@@ -1,7 +1,8 @@
 """Document texts of the shared corpora, by source and id, for stand-off annotations.
 
-The project's own corpus stores no text: each document is ``(source, id)`` and its text is
-``title + " " + abstract`` read here from ``../shared/corpora``.
+The project's own corpus stores no text of others: each document is ``(source, id)`` and its text is
+``title + " " + abstract`` read here from ``../shared/corpora`` — or, for the abstracts the project wrote
+itself (source ``synthetic``), from ``corpora/synthetic/`` in the project.
 
     texts = document_texts("genia", "train")      # {"PMID-10022882": "Reactive oxygen ... "}
     parts = document_parts("genia", "train")      # {"PMID-10022882": ("Reactive oxygen ...", "We previously ...")}
@@ -15,7 +16,7 @@ from pathlib import Path
 from . import CORPORA as _PUBTATOR_FILES
 from . import corpora_dir
 
-__all__ = ["SOURCES", "document_parts", "document_texts", "join_title"]
+__all__ = ["PROJECT_SOURCES", "SOURCES", "document_parts", "document_texts", "join_title"]
 
 #: source -> split -> path under corpora/ (PubTator sources reuse the entity loaders' files)
 SOURCES: dict[str, dict[str, str]] = {
@@ -25,7 +26,11 @@ SOURCES: dict[str, dict[str, str]] = {
     },
     "genia": {"train": "bionlp_st2011_ge/train", "dev": "bionlp_st2011_ge/devel"},
     **{name: _PUBTATOR_FILES[name] for name in ("bc5cdr", "ncbi", "biored")},
+    "synthetic": {"train": "synthetic/abstracts.jsonl"},
 }
+#: sources whose texts are the project's own (under corpora/ in the project, shipped with it), not ../shared's
+PROJECT_SOURCES = {"synthetic"}
+_PROJECT_CORPORA = Path(__file__).resolve().parents[2] / "corpora"
 
 
 def join_title(title: str, abstract: str) -> str:
@@ -45,11 +50,18 @@ def document_parts(source: str, split: str, shared_root: str | Path | None = Non
         raise ValueError(f"Unknown source {source!r}; use one of {sorted(SOURCES)}")
     if split not in SOURCES[source]:
         raise ValueError(f"Source {source!r} has no split {split!r}; use one of {sorted(SOURCES[source])}")
-    path = corpora_dir(shared_root) / SOURCES[source][split]
+    base = _PROJECT_CORPORA if source in PROJECT_SOURCES else corpora_dir(shared_root)
+    path = base / SOURCES[source][split]
     if not path.exists():
         raise FileNotFoundError(f"Missing {path}: the shared corpora folder is incomplete (see its SOURCE.md).")
     out: dict[str, tuple[str, str]] = {}
-    if source == "claim_sentences":
+    if source in PROJECT_SOURCES:  # {"id": "synthetic:w01-01", "title", "abstract", "genre"} per line
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                if line.strip():
+                    d = json.loads(line)
+                    out[d["id"].split(":", 1)[1]] = (d["title"].strip(), d["abstract"].strip())
+    elif source == "claim_sentences":
         with path.open(encoding="utf-8") as f:
             for line in f:
                 if line.strip():
