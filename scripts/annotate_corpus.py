@@ -192,7 +192,9 @@ def cmd_genre(args) -> int:
 # The structure set (issue 14): train documents with a sentence that names a mechanism as a noun phrase, with or
 # without a causal verb — a model or hypothesis *of* something, an "X-based/-mediated pathology", evidence
 # presented for something. Chosen by sentence structure, not by any example's words; many matches are methods
-# ("a rat model of X") and so teach the contrast between a model the authors hold and one they use.
+# ("a rat model of X") and so teach the contrast between a model the authors hold and one they use. (The
+# look-behinds test the word before the one before "model", so they drop only "experimental rat model of"-like
+# phrases, not "a rat model of"; kept as they are because they define the annotated selection.)
 STRUCTURE = (
     re.compile(r"\b(?<!animal )(?<!mouse )(?<!rat )(?<!murine )(?<!experimental )[\w-]+ "
                r"(model|hypothesis|theory|account|framework|concept|paradigm) of\b", re.I),
@@ -256,7 +258,20 @@ def cmd_synthetic(args) -> int:
     from claimx.corpora.mechanistic import sentence_spans
     from claimx.corpora.texts import join_title
 
-    docs = [json.loads(line) for p in args.written for line in Path(p).open(encoding="utf-8") if line.strip()]
+    docs = []
+    for name in args.written:
+        with Path(name).open(encoding="utf-8") as f:
+            docs += [json.loads(line) for line in f if line.strip()]
+    ids = [d["id"] for d in docs]
+    bad = [i for i in ids if not i.startswith("synthetic:")] + [i for i, n in Counter(ids).items() if n > 1]
+    if bad:
+        raise SystemExit(f"ids must be unique and start with 'synthetic:': {bad[:5]}")
+    if SYNTHETIC.exists():
+        with SYNTHETIC.open(encoding="utf-8") as f:
+            lost = {json.loads(line)["id"] for line in f if line.strip()} - set(ids)
+        if lost and not args.force:
+            raise SystemExit(f"{SYNTHETIC} holds {len(lost)} abstracts not in these files (annotations may use them): "
+                             "pass every written file, or --force")
     SYNTHETIC.parent.mkdir(parents=True, exist_ok=True)
     with SYNTHETIC.open("w", encoding="utf-8") as f:
         f.writelines(json.dumps({k: d[k] for k in ("id", "title", "abstract", "genre")}, ensure_ascii=False) + "\n"
@@ -491,6 +506,7 @@ def main(argv=None) -> int:
     p.add_argument("written", nargs="+")
     p.add_argument("--out", default="runs/annotation")
     p.add_argument("--double", type=int, default=20, help="of them annotated twice")
+    p.add_argument("--force", action="store_true", help="replace corpora/synthetic/abstracts.jsonl even if texts go")
     p.set_defaults(fn=cmd_synthetic)
     p = sub.add_parser("add", help="append annotated batches to annotations.jsonl")
     p.add_argument("outputs", nargs="+")

@@ -106,8 +106,11 @@ def main(argv=None) -> int:
         log_file.write(msg + "\n")
         log_file.flush()
 
-    command = "python scripts/train_claims.py " + shlex.join(argv if argv is not None else sys.argv[1:])
-    log(f"$ {command}")
+    given = argv if argv is not None else sys.argv[1:]
+    log("$ python scripts/train_claims.py " + shlex.join(given))
+    command = "python scripts/train_claims.py " + shlex.join(a for a in given if a != "--resume")  # what made the model
+    if args.resume and not ckpt.exists():
+        log(f"--resume: no {ckpt} yet, starting from the first epoch")
     cfg = ClaimTrainConfig(trunk=args.trunk, branch_layers=args.branch_layers, epochs=args.epochs, lr=args.lr,
                            head_lr=args.head_lr, batch_tokens=args.batch_tokens, seed=args.seed,
                            role_weight=args.role_weight, roles_in_claims_only=args.roles_in_claims_only)
@@ -172,7 +175,10 @@ def main(argv=None) -> int:
         train += genre * (args.repeat_genre - 1) * args.repeat_mechclaims
         if args.sentence_copies:
             train += cd.sentence_copies(data.get("mechclaims", []))
-        model, tok, hist = train_claims(cfg, train, device=args.device, log=log, evaluate=evaluate, checkpoint=ckpt)
+        try:
+            model, tok, hist = train_claims(cfg, train, device=args.device, log=log, evaluate=evaluate, checkpoint=ckpt)
+        except ValueError as e:  # a checkpoint of another run
+            raise SystemExit(str(e)) from None
         metrics["history"] = hist
         metrics["dev"] = hist[-1].get("dev", {})
         meta = load_spec(args.trunk).meta

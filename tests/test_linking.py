@@ -73,6 +73,9 @@ def test_normalize_folds_british_spellings():
     assert normalize("ischaemic injury") == normalize("ischemic injury")
     assert normalize("oestrogens") == "estrogen" and normalize("diarrhoea") == "diarrhea"
     assert normalize("brain tumour") == "brain tumor" and normalize("anxious behaviour") == "anxious behavior"
+    assert normalize("tumours") == normalize("tumors") and normalize("aggressive behaviours") == "aggressive behavior"
+    assert normalize("hospitalisations") == "hospitalization" and normalize("anaesthesia") == "anesthesia"
+    assert normalize("aetiology") == "etiology" and normalize("sulphonamides") == normalize("sulfonamide")
     assert normalize("aerobic") == "aerobic" and normalize("four hours") == "four hour"  # left alone
 
 
@@ -170,13 +173,22 @@ def test_fuzzy_index_saved_and_loaded_links_the_same(tmp_path):
     assert loaded.link_many(mentions)[1] is not None  # a fuzzy link
 
 
-def test_fuzzy_index_of_another_lexicon_is_refused(tmp_path):
+def test_fuzzy_index_of_another_lexicon_is_fitted_again_with_a_warning(tmp_path):
+    write_lexicon(_lexicon(), tmp_path)
+    FuzzyIndex.fit(KEYS).save(tmp_path / "fuzzy.npz")  # made for other keys
+    with pytest.warns(UserWarning, match="does not match its lexicon's keys"):
+        stale = Linker.load(tmp_path, threshold=0.7).prepare()
+    fresh = Linker(_lexicon(), threshold=0.7)
+    assert stale.link("Adriamycine", "DRUG") == fresh.link("Adriamycine", "DRUG") is not None
+
+
+def test_unreadable_fuzzy_index_says_how_to_fix(tmp_path):
     from claimx.errors import ModelError
 
     write_lexicon(_lexicon(), tmp_path)
-    FuzzyIndex.fit(KEYS).save(tmp_path / "fuzzy.npz")
-    with pytest.raises(ModelError, match="rebuild it with scripts/build_lexicon.py"):
-        Linker.load(tmp_path).prepare()
+    (tmp_path / "fuzzy.npz").write_bytes(b"not an npz")
+    with pytest.raises(ModelError, match="cannot be read"):
+        Linker.load(tmp_path)
 
 
 def test_shipped_linker_loads_without_scikit_learn():

@@ -49,9 +49,11 @@ def test_resumed_run_equals_uninterrupted(tmp_path):
     assert [r["seen"] for r in history] == [1, 2, 3, 4]
 
 
-def test_checkpoint_of_other_settings_is_refused(tmp_path):
+def test_checkpoint_of_other_settings_or_plan_is_refused(tmp_path):
     ckpt = tmp_path / "checkpoint.pt"
     with pytest.raises(KeyboardInterrupt):
         _run(checkpoint=ckpt, stop_after=1)
-    with pytest.raises(SystemExit, match=r"other settings \(lr\)"):
+    with pytest.raises(ValueError, match=r"other settings \(epochs, plan\)"):
+        _run(checkpoint=ckpt, epochs=5)
+    with pytest.raises(ValueError, match=r"other settings \(lr\)"):
         _run(checkpoint=ckpt, fingerprint={"lr": 2e-2})

@@ -28,7 +28,7 @@ SOURCES: dict[str, dict[str, str]] = {
     **{name: _PUBTATOR_FILES[name] for name in ("bc5cdr", "ncbi", "biored")},
     "synthetic": {"train": "synthetic/abstracts.jsonl"},
 }
-#: sources whose texts are the project's own (under corpora/ in the project, shipped with it), not ../shared's
+#: sources whose texts are the project's own (corpora/ of a checkout, like MechClaims itself), not ../shared's
 PROJECT_SOURCES = {"synthetic"}
 _PROJECT_CORPORA = Path(__file__).resolve().parents[2] / "corpora"
 
@@ -53,14 +53,19 @@ def document_parts(source: str, split: str, shared_root: str | Path | None = Non
     base = _PROJECT_CORPORA if source in PROJECT_SOURCES else corpora_dir(shared_root)
     path = base / SOURCES[source][split]
     if not path.exists():
-        raise FileNotFoundError(f"Missing {path}: the shared corpora folder is incomplete (see its SOURCE.md).")
+        raise FileNotFoundError(f"Missing {path}: " + ("the project's corpora/ folder is incomplete (a checkout has it)"
+                                                        if source in PROJECT_SOURCES else
+                                                        "the shared corpora folder is incomplete (see its SOURCE.md)."))
     out: dict[str, tuple[str, str]] = {}
     if source in PROJECT_SOURCES:  # {"id": "synthetic:w01-01", "title", "abstract", "genre"} per line
         with path.open(encoding="utf-8") as f:
             for line in f:
                 if line.strip():
                     d = json.loads(line)
-                    out[d["id"].split(":", 1)[1]] = (d["title"].strip(), d["abstract"].strip())
+                    prefix, _, did = d["id"].partition(":")
+                    if prefix != source or not did:
+                        raise ValueError(f"{path}: id {d['id']!r} is not '{source}:<id>'")
+                    out[did] = (d["title"].strip(), d["abstract"].strip())
     elif source == "claim_sentences":
         with path.open(encoding="utf-8") as f:
             for line in f:

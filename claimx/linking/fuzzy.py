@@ -4,8 +4,8 @@ scikit-learn fits the index (`FuzzyIndex.fit`: ``TfidfVectorizer(analyzer="char_
 sublinear_tf=True)``) when a lexicon is built, and `scripts/build_lexicon.py` saves it beside the lexicon
 (`fuzzy.npz`: the keys, their vectors, the 3-gram vocabulary and its idf). Loading it needs numpy and
 scipy.sparse only — scikit-learn's import alone takes about a second and most of the linker's memory — and
-queries are vectorised here exactly as scikit-learn's ``transform`` does (`char_wb_ngrams`; the tests compare
-the two).
+queries are vectorised here as scikit-learn's ``transform`` does (`char_wb_ngrams`; the tests compare the
+two: equal within float32 rounding).
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ class FuzzyIndex:
                    vectorizer.idf_.astype(np.float32))
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        """``texts`` as rows in the index's space (3-grams it never saw are dropped), as scikit-learn would."""
+        """``texts`` as rows in the index's space (3-grams it never saw are dropped), as scikit-learn would (within
+        float32 rounding)."""
         rows, cols, values = [], [], []
         for r, text in enumerate(texts):
             counts = Counter(self.vocabulary[g] for g in char_wb_ngrams(text) if g in self.vocabulary)
@@ -79,7 +80,7 @@ class FuzzyIndex:
         return sp.csr_matrix(sp.diags(1.0 / norms).astype(np.float32) @ m)
 
     def save(self, path: str | Path) -> Path:
-        path = Path(path)
+        path = Path(path).with_suffix(".npz")  # numpy would add it anyway
         terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         np.savez_compressed(path, keys=np.array(self.keys), terms=np.array(terms), idf=self.idf,
                             data=self.vectors.data, indices=self.vectors.indices, indptr=self.vectors.indptr,
@@ -88,6 +89,12 @@ class FuzzyIndex:
 
     @classmethod
     def load(cls, path: str | Path) -> FuzzyIndex:
-        with np.load(path, allow_pickle=False) as z:
-            vectors = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
-            return cls(z["keys"].tolist(), vectors, {t: i for i, t in enumerate(z["terms"].tolist())}, z["idf"])
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                vectors = sp.csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+                return cls(z["keys"].tolist(), vectors, {t: i for i, t in enumerate(z["terms"].tolist())}, z["idf"])
+        except (OSError, ValueError, KeyError) as e:
+            from ..errors import ModelError
+
+            raise ModelError(f"{path} cannot be read ({e}); restore the model folder from its release, or rebuild the "
+                             "linker with scripts/build_lexicon.py --model FOLDER") from e

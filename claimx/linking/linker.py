@@ -19,12 +19,12 @@ Anything else, garbage included, is None.
 from __future__ import annotations
 
 import re
+import warnings
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ModelError
 from ..results import LINKED_LABELS, Concept
 from .fuzzy import FUZZY_FILE, FuzzyIndex
 from .lexicon import Lexicon, read_lexicon
@@ -194,13 +194,16 @@ class Linker:
         """Per label: its lookup keys (its mention strings and every MeSH name) and their TF-IDF vectors as columns."""
         if self._fuzzy is None:
             per_label = {label: sorted(set(self._mentions.get(label, {})) | set(self._names)) for label in LINKED_LABELS}
+            every = sorted(set().union(*per_label.values()))
+            if self._fitted is not None and set(self._fitted.keys) != set(every):
+                # a saved index of another lexicon or key folding (an older model folder): fit again, same scores
+                warnings.warn(f"the linker's {FUZZY_FILE} does not match its lexicon's keys (made for another lexicon "
+                              "or key folding): fitting the index again (~1 s); rebuild the model's linker with "
+                              "scripts/build_lexicon.py --model FOLDER from a claimx checkout", stacklevel=2)
+                self._fitted = None
             if self._fitted is None:
-                self._fitted = FuzzyIndex.fit(sorted(set().union(*per_label.values())))
+                self._fitted = FuzzyIndex.fit(every)
             row = {k: i for i, k in enumerate(self._fitted.keys)}
-            missing = sum(k not in row for keys in per_label.values() for k in keys)
-            if missing:
-                raise ModelError(f"the linker's {FUZZY_FILE} lacks {missing} of the lexicon's keys (built with another "
-                                 "lexicon or key folding); rebuild it with scripts/build_lexicon.py --model FOLDER")
             vectors = self._fitted.vectors
             # transposed once (terms x keys, CSR): a query row times it is cheap, `rows.T` per query is not
             self._fuzzy = {label: (keys, vectors[[row[k] for k in keys]].T.tocsr()) for label, keys in per_label.items()}

@@ -31,18 +31,19 @@ _WORDS = re.compile(r"[^\W_]+")
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
 _POSSESSIVE = re.compile(r"['\u2019]s\b")
 # British -> American spelling, inside a word: haem-, -aemia, oedema, oesophagus, oestrogen, foetal, paediatric,
-# caesarean, diarrhoea, behaviour / tumour, -isation
+# caesarean, anaesthesia, aetiology, diarrhoea, sulphate, behaviour / tumour / odour / vapour, -isation
 _BRITISH = [(re.compile(a), b) for a, b in (
     (r"haem", "hem"), (r"aemi", "emi"), (r"^oed", "ed"), (r"^oes", "es"), (r"^foet", "fet"), (r"paed", "ped"),
-    (r"caes", "ces"), (r"rrhoea", "rrhea"), (r"(?<=[ilmb])our$", "or"), (r"isation$", "ization"))]
+    (r"caes", "ces"), (r"anaes", "anes"), (r"^aetiol", "etiol"), (r"rrhoea", "rrhea"), (r"sulph", "sulf"),
+    (r"(?<=[ilmbdpv])our$", "or"), (r"isation$", "ization"))]
 
 
 def _word(w: str) -> str:
     w = _ROMAN.get(w, w)
-    for pattern, american in _BRITISH:
-        w = pattern.sub(american, w)
     if len(w) > 3 and w.endswith("s") and not w.endswith(_NOT_PLURAL) and not w[-2].isdigit():
-        return w[:-3] + "y" if w.endswith("ies") and len(w) > 4 else w[:-1]
+        w = w[:-3] + "y" if w.endswith("ies") and len(w) > 4 else w[:-1]
+    for pattern, american in _BRITISH:  # after the plural: "tumours" -> "tumour" -> "tumor"
+        w = pattern.sub(american, w)
     return w
 
 

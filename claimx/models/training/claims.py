@@ -8,6 +8,7 @@ then only runs the branch layers and heads. `train_claims(cfg, docs)` returns th
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import time
@@ -144,7 +145,8 @@ def train_claims(cfg: ClaimTrainConfig, train: Sequence[ClaimDoc], *, device: st
     def after_epoch(epoch: int, row: dict) -> dict:
         return {"dev": evaluate(model, tokenizer, epoch)} if evaluate is not None else {}
 
-    fingerprint = {**asdict(cfg), "windows": len(windows), "pieces": n_pieces}
+    data = hashlib.sha1(repr(list(train)).encode()).hexdigest()  # texts and every label, not only their sizes
+    fingerprint = {**asdict(cfg), "windows": len(windows), "pieces": n_pieces, "data": data}
     history = run_epochs(heads, opt, sched, epochs, losses, grad_clip=cfg.grad_clip, after_epoch=after_epoch, log=log,
                          checkpoint=checkpoint, fingerprint=fingerprint)
     return model, tokenizer, history

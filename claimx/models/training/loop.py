@@ -4,6 +4,7 @@ losses, an evaluation callback after each epoch)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import time
@@ -81,12 +82,16 @@ def run_epochs(
     With ``checkpoint`` (a file), the module, optimizer, schedule, random states and history are saved there
     after every epoch, and a run that finds the file goes on after its last epoch — the batches are fixed up
     front, so a resumed run takes the same steps as an uninterrupted one. ``fingerprint`` (the run's settings)
-    must match the saved one, so a checkpoint is never resumed by a different run."""
+    (the run's settings and data) must match the saved one, with the batch plan, so a checkpoint is never resumed
+    by a different run (`ValueError`). The caller deletes the file once it has what the run made."""
     history: list[dict[str, Any]] = []
     device = next(module.parameters()).device
     done = 0
+    # the batch plan (data sizes, seed, epochs) is part of what a checkpoint must match
+    fingerprint = {**(fingerprint or {}), "epochs": len(epochs),
+                   "plan": hashlib.sha1(repr([list(map(list, e)) for e in epochs]).encode()).hexdigest()}
     if checkpoint is not None and Path(checkpoint).exists():
-        done, history = _load_checkpoint(Path(checkpoint), module, opt, sched, dict(fingerprint or {}))
+        done, history = _load_checkpoint(Path(checkpoint), module, opt, sched, fingerprint)
         log(f"resumed from {checkpoint} after epoch {done}/{len(epochs)}")
     for epoch, batches in enumerate(epochs, 1):
         if epoch <= done:
@@ -116,7 +121,7 @@ def run_epochs(
         log(f"epoch {epoch}/{len(epochs)}: " + ", ".join(f"{k} {v}" for k, v in row.items() if k not in ("epoch", "dev")))
         history.append(row)
         if checkpoint is not None:
-            _save_checkpoint(Path(checkpoint), module, opt, sched, epoch, history, dict(fingerprint or {}))
+            _save_checkpoint(Path(checkpoint), module, opt, sched, epoch, history, fingerprint)
     return history
 
 
@@ -136,7 +141,7 @@ def _load_checkpoint(path: Path, module, opt, sched, fingerprint: dict) -> tuple
     if state["fingerprint"] != fingerprint:
         diff = sorted(k for k in set(state["fingerprint"]) | set(fingerprint)
                       if state["fingerprint"].get(k) != fingerprint.get(k))
-        raise SystemExit(f"{path} was written by a run with other settings ({', '.join(diff)}); "
+        raise ValueError(f"{path} was written by a run with other settings ({', '.join(diff)}); "
                          "rerun with the same settings, or delete it to start over")
     module.load_state_dict(state["module"])
     opt.load_state_dict(state["opt"])
