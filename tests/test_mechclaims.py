@@ -66,7 +66,8 @@ def test_shipped_corpus_joins_with_the_shared_texts(shared):
     assert splits.count("dev") >= 60 and splits.count("genre_dev") >= 45
     assert all(d.get("genre") for d in docs if d["split"] == "genre_dev")
     assert len({d["text"][:200].lower() for d in docs}) == len(docs), "an abstract is in the corpus twice"
-    assert {d["source"] for d in docs} == {"claim_sentences", "bc5cdr", "biored", "genia", "ncbi"}
+    assert {d["source"] for d in docs} == {"claim_sentences", "bc5cdr", "biored", "genia", "ncbi", "synthetic"}
+    assert {d["split"] for d in docs if d["source"] == "synthetic"} == {"train"}  # evaluation stays real abstracts
     claims = [c for d in docs for c in d["claims"]]
     assert {c["type"] for c in claims} == {"mechanistic", "causal", "correlational", "descriptive"}
     for d in docs[:50]:
