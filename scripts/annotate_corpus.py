@@ -79,8 +79,7 @@ def cmd_batches(args) -> int:
     rng.shuffle(docs)
     n_dev = round(len(docs) * DEV_FRACTION)
     out = Path(args.out)
-    (out / "batches").mkdir(parents=True, exist_ok=True)
-    (out / "out").mkdir(parents=True, exist_ok=True)
+    make_folders(out)
     plan, rows = [], []
     for k, (source, did, (title, abstract)) in enumerate(docs):
         spans = sentence_spans(title, abstract)
@@ -131,6 +130,18 @@ def cmd_supplement(args) -> int:
     return 0
 
 
+def make_folders(out: Path) -> None:
+    """``out/batches`` (what annotators read) and ``out/out`` (what they write)."""
+    for sub in ("batches", "out"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+
+
+def corpus_documents(docs: list[dict]) -> tuple[set[str], set[str]]:
+    """The ids of MechClaims documents and their texts' first 200 characters, lower-cased (a text drawn twice
+    from two corpora is one document)."""
+    return {d["id"] for d in docs}, {d["text"][:200].lower() for d in docs}
+
+
 def write_batches(folder: Path, prefix: str, docs: list[dict], n: int) -> None:
     """``docs`` dealt round-robin into ``n`` JSONL batches ``{prefix}01.jsonl`` … in ``folder``."""
     for b in range(n):
@@ -155,8 +166,7 @@ def cmd_genre(args) -> int:
     from claimx.corpora.mechanistic import load_mechclaims, sentence_spans
     from claimx.corpora.texts import document_parts, join_title
 
-    have = {d["id"] for d in load_mechclaims(None)}
-    seen = {d["text"][:200].lower() for d in load_mechclaims(None)}
+    have, seen = corpus_documents(load_mechclaims(None))
     rows: dict[str, list[dict]] = {"train": [], "genre_dev": []}
     for split, target in (("train", "train"), ("dev", "genre_dev")):
         for source in SUPPLEMENT_SOURCES:
@@ -172,8 +182,7 @@ def cmd_genre(args) -> int:
                 rows[target].append({"doc": f"{source}:{did}", "split": target, "markers": markers,
                                      "sentences": [{"i": i, "text": text[s:e]} for i, (s, e) in enumerate(spans)]})
     out = Path(args.out)
-    (out / "batches").mkdir(parents=True, exist_ok=True)
-    (out / "out").mkdir(parents=True, exist_ok=True)
+    make_folders(out)
     rng = random.Random(SEED)
     for target, prefix in (("train", "g"), ("genre_dev", "h")):
         docs = rows[target]
@@ -212,8 +221,7 @@ def cmd_structure(args) -> int:
     from claimx.corpora.mechanistic import load_mechclaims, sentence_spans
     from claimx.corpora.texts import document_parts, join_title
 
-    have = {d["id"] for d in load_mechclaims(None)}
-    seen = {d["text"][:200].lower() for d in load_mechclaims(None)}
+    have, seen = corpus_documents(load_mechclaims(None))
     strict, broad = [], []
     for source in SUPPLEMENT_SOURCES:
         for did, (title, abstract) in sorted(document_parts(source, "train").items()):
@@ -236,8 +244,7 @@ def cmd_structure(args) -> int:
     docs = strict + broad[: max(0, args.most - len(strict))]
     rng.shuffle(docs)
     out = Path(args.out)
-    (out / "batches").mkdir(parents=True, exist_ok=True)
-    (out / "out").mkdir(parents=True, exist_ok=True)
+    make_folders(out)
     n = max(1, -(-len(docs) // GENRE_BATCH))
     write_batches(out / "batches", "m", docs, n)
     write_batches(out / "batches", "n", docs[: args.double], 1)  # annotated a second time, independently
@@ -283,8 +290,7 @@ def cmd_synthetic(args) -> int:
             {"i": i, "text": text[s:e]} for i, (s, e) in enumerate(sentence_spans(d["title"], d["abstract"]))]})
     random.Random(SEED).shuffle(rows)
     out = Path(args.out)
-    (out / "batches").mkdir(parents=True, exist_ok=True)
-    (out / "out").mkdir(parents=True, exist_ok=True)
+    make_folders(out)
     n = max(1, -(-len(rows) // 25))
     write_batches(out / "batches", "y", rows, n)
     write_batches(out / "batches", "z", rows[: args.double], 1)
