@@ -143,6 +143,19 @@ def test_touching_role_spans_of_one_label_merge():
         (0, 4, "AGENT", 1.0), (5, 9, "EFFECT", 1.0)]
 
 
+def test_role_spans_lose_ragged_punctuation_at_their_ends():
+    from claimx.models.bio import trim_punctuation
+
+    text = "miR135a-mediated loss (of 5-HT1A), in IL-6- mice"
+    spans = [(0, 8, "AGENT", 0.9), (17, 23, "EFFECT", 0.8), (23, 34, "MECHANISM", 0.7), (22, 33, "AGENT", 0.6),
+             (33, 35, "EFFECT", 0.5), (38, 41, "AGENT", 0.4), (38, 43, "AGENT", 0.3)]
+    # "miR135a-", "loss (", "of 5-HT1A),", "(of 5-HT1A)", ", ", "IL-", "IL-6-"
+    got = trim_punctuation(spans, text)
+    assert [(text[s:e], label, score) for s, e, label, score in got] == [
+        ("miR135a-mediated", "AGENT", 0.9), ("loss", "EFFECT", 0.8), ("of 5-HT1A", "MECHANISM", 0.7),
+        ("(of 5-HT1A)", "AGENT", 0.6), ("IL-6", "AGENT", 0.4), ("IL-6", "AGENT", 0.3)]
+
+
 def test_branch_reproduces_the_encoders_top_layers_and_losses_are_finite():
     import torch
     from transformers import BertConfig, BertModel

@@ -8,13 +8,14 @@ best BIO path per sentence (`decode_roles`). Plain Python/numpy: no torch.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 import numpy as np
 
 __all__ = ["B", "BIO", "I", "IGNORE", "O", "Prediction", "decode_bio", "decode_roles", "encode_bio", "merge_touching",
-           "viterbi_bio"]
+           "trim_punctuation", "viterbi_bio"]
 
 O, B, I = 0, 1, 2
 BIO: tuple[str, ...] = ("O", "B", "I")
@@ -162,7 +163,33 @@ def decode_roles(probs: np.ndarray, offsets: Sequence[tuple[int, int]], labels: 
         for k, (a, b) in enumerate(spans):
             tags[a:b] = paths[k, :, :b - a].T
     chosen = np.take_along_axis(probs, tags[..., None], -1)[..., 0]
-    return merge_touching(decode_bio(tags, chosen, offsets, labels, word_ids, text), text)
+    return trim_punctuation(merge_touching(decode_bio(tags, chosen, offsets, labels, word_ids, text), text), text)
+
+
+_RAGGED_END, _RAGGED_START = " -,;:(/", " -,;:)/"  # and an unmatched ")" / "("
+_WORD_REST = re.compile(r"[\w-]*")
+
+
+def trim_punctuation(spans: Sequence[Prediction], text: str) -> list[Prediction]:
+    """``spans`` with the ragged ends a piece-level path leaves: a span ending on a hyphen inside a word takes the
+    rest of the word ("IL-" of "IL-6"), and hyphens, commas, colons, slashes and unmatched brackets at either end
+    go (guideline: a role starts and ends on a word). With claimx-minilm 0.3.1 on MechClaims dev: roles exact F1
+    0.387 -> 0.393, partial 0.502 -> 0.502."""
+    out: list[Prediction] = []
+    for start, end, label, score in spans:
+        if text[end - 1:end] == "-" and text[end:end + 1].isalnum():  # "IL-" of "IL-6": the rest of the word
+            end += len(_WORD_REST.match(text, end).group().rstrip("-"))
+        while start < end:
+            span = text[start:end]
+            if span[-1] in _RAGGED_END or (span[-1] == ")" and span.count(")") > span.count("(")):
+                end -= 1
+            elif span[0] in _RAGGED_START or (span[0] == "(" and span.count("(") > span.count(")")):
+                start += 1
+            else:
+                break
+        if start < end:
+            out.append((start, end, label, score))
+    return out
 
 
 def merge_touching(spans: Sequence[Prediction], text: str) -> list[Prediction]:
