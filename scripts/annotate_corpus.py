@@ -8,6 +8,7 @@ Steps (batches and annotator outputs hold abstract text and live under runs/, wh
     python scripts/annotate_corpus.py genre --out runs/annotation        # + the genre set (train and genre_dev)
     python scripts/annotate_corpus.py structure --out runs/annotation  # + noun-phrase mechanism sentences (train)
     python scripts/annotate_corpus.py synthetic runs/synthetic/w0*.jsonl   # + abstracts the project wrote (train)
+        # (only abstracts not in the corpus yet are batched; a later set: --prefixes v x)
     python scripts/annotate_corpus.py add runs/annotation/out/g01.jsonl ...   # append annotated batches
     python scripts/annotate_corpus.py validate runs/annotation/out/b01.jsonl   # an annotator checks a batch
     python scripts/annotate_corpus.py build runs/annotation                # → corpora/mechclaims/annotations.jsonl
@@ -283,8 +284,13 @@ def cmd_synthetic(args) -> int:
     with SYNTHETIC.open("w", encoding="utf-8") as f:
         f.writelines(json.dumps({k: d[k] for k in ("id", "title", "abstract", "genre")}, ensure_ascii=False) + "\n"
                      for d in docs)
+    from claimx.corpora.mechanistic import load_mechclaims
+
+    annotated, _ = corpus_documents(load_mechclaims(None))
     rows = []
     for d in docs:
+        if d["id"] in annotated:  # an earlier written set: labelled already
+            continue
         text = join_title(d["title"], d["abstract"])
         rows.append({"doc": d["id"], "split": "train", "sentences": [
             {"i": i, "text": text[s:e]} for i, (s, e) in enumerate(sentence_spans(d["title"], d["abstract"]))]})
@@ -292,10 +298,11 @@ def cmd_synthetic(args) -> int:
     out = Path(args.out)
     make_folders(out)
     n = max(1, -(-len(rows) // 25))
-    write_batches(out / "batches", "y", rows, n)
-    write_batches(out / "batches", "z", rows[: args.double], 1)
-    print(f"{len(rows)} written abstracts in {SYNTHETIC}; {n} batches y01.. "
-          f"({sum(len(r['sentences']) for r in rows)} sentences); {args.double} again in z01")
+    first, second = args.prefixes
+    write_batches(out / "batches", first, rows, n)
+    write_batches(out / "batches", second, rows[: args.double], 1)
+    print(f"{len(docs)} written abstracts in {SYNTHETIC}, {len(rows)} new; {n} batches {first}01.. "
+          f"({sum(len(r['sentences']) for r in rows)} sentences); {args.double} again in {second}01")
     return 0
 
 
@@ -307,6 +314,8 @@ def cmd_add(args) -> int:
     path = Path(args.annotations) if args.annotations else ANNOTATIONS
     have = {d["id"] for d in load_mechclaims(None, path=path)}
     lines, n = [], Counter()
+    with SYNTHETIC.open(encoding="utf-8") as f:  # a written abstract's genre is the one it was written in
+        written = {r["id"]: r["genre"] for r in map(json.loads, filter(str.strip, f))}
     for name in args.outputs:
         out = Path(name)
         batch = {r["doc"]: r for r in map(json.loads, (out.parent.parent / "batches" / out.name).open(encoding="utf-8"))}
@@ -316,8 +325,8 @@ def cmd_add(args) -> int:
             have.add(d["doc"])
             source, did = d["doc"].split(":", 1)
             rec = build_record(source, did, text_of(source, did), d["labels"], split=batch[d["doc"]]["split"])
-            if d.get("genre"):
-                rec["genre"] = d["genre"]
+            if d.get("genre") or d["doc"] in written:
+                rec["genre"] = d.get("genre") or written[d["doc"]]
             lines.append(json.dumps(rec) + "\n")
             n[(rec["split"], rec.get("genre", "?"))] += 1
     tmp = path.with_name(path.name + ".tmp")
@@ -508,11 +517,13 @@ def main(argv=None) -> int:
     p.add_argument("--double", type=int, default=20, help="of them annotated twice")
     p.set_defaults(fn=cmd_structure)
     p = sub.add_parser("synthetic", help="abstracts written by the project (runs/synthetic/w*.jsonl): texts to "
-                       "corpora/synthetic/, batches y01.. and z01")
+                       "corpora/synthetic/, batches of the new ones (y01.. and z01)")
     p.add_argument("written", nargs="+")
     p.add_argument("--out", default="runs/annotation")
     p.add_argument("--double", type=int, default=20, help="of them annotated twice")
     p.add_argument("--force", action="store_true", help="replace corpora/synthetic/abstracts.jsonl even if texts go")
+    p.add_argument("--prefixes", nargs=2, default=("y", "z"), metavar=("FIRST", "SECOND"),
+                   help="batch prefixes of the first and the double annotation (second set: v x)")
     p.set_defaults(fn=cmd_synthetic)
     p = sub.add_parser("add", help="append annotated batches to annotations.jsonl")
     p.add_argument("outputs", nargs="+")
