@@ -269,3 +269,28 @@ def test_sentence_copies_are_standalone_with_their_labels():
     assert all(c.standalone and c.sentences == [(0, len(c.text))] and c.key == [None] for c in (one, two, three))
     assert (two.allowed, two.hedged, two.negated, two.roles) == ([("causal",)], [1], [1], [(0, 8, "AGENT")])
     assert one.roles == [(0, 39, "MECHANISM")] and three.roles is None  # no role targets outside relational claims
+
+
+def test_abbreviation_copies_define_and_use_acronyms_of_claim_roles():
+    from claimx.corpora.claim_sources import abbreviation_copies
+
+    text = ("We present evidence for a chronic stress pathology in depression. "
+            "The chronic stress pathology model is reviewed. Ketamine acts fast.")
+    s1, s2, s3 = (0, 65), (66, 113), (114, 134)
+    role = (text.index("chronic"), text.index(" in depression"), "MECHANISM")
+    eff = (text.index("depression"), text.index("depression") + 10, "EFFECT")
+    later = (text.index("The chronic") + 4, text.index(" model"), "MECHANISM")  # a role the acronym replaces
+    doc = ClaimDoc("d", "test", text, [s1, s2, s3], [("mechanistic",), ("mechanistic",), ("none",)], [1, 0, 0],
+                   [0, 0, None], [0, 0, None], roles=[role, eff, later], meta={"genre": "perspective"})
+    (copy,) = abbreviation_copies([doc])
+    assert copy.text == ("We present evidence for a chronic stress pathology (CSP) in depression. "
+                         "The CSP model is reviewed. Ketamine acts fast.")
+    assert [copy.text[s:e] for s, e in copy.sentences] == [
+        "We present evidence for a chronic stress pathology (CSP) in depression.", "The CSP model is reviewed.",
+        "Ketamine acts fast."]
+    assert [(copy.text[s:e], label) for s, e, label in copy.roles] == [
+        ("chronic stress pathology", "MECHANISM"), ("depression", "EFFECT"), ("CSP", "MECHANISM")]
+    assert (copy.id, copy.allowed, copy.key, copy.meta) == ("d~abbr", doc.allowed, doc.key, {"genre": "perspective"})
+    no_roles = ClaimDoc("e", "test", text, [s1], [("none",)], [0], [None], [None], roles=[])
+    one_word = ClaimDoc("f", "test", text, [s1], [("mechanistic",)], [0], [0], [0], roles=[eff])
+    assert abbreviation_copies([no_roles, one_word]) == []  # nothing to abbreviate: no copy

@@ -35,7 +35,7 @@ from .mechanistic import load_mechclaims
 from .pubtator import read_pubtator_concepts
 from .texts import SOURCES, join_title
 
-__all__ = ["CAUSAL_LABELS", "NOT_A_CLAIM", "ClaimDoc", "load_bioscope", "load_causal", "load_cdr_cid", "load_claim_sentences",
+__all__ = ["CAUSAL_LABELS", "NOT_A_CLAIM", "ClaimDoc", "abbreviation_copies", "load_bioscope", "load_causal", "load_cdr_cid", "load_claim_sentences",
            "load_mechclaims_docs", "load_sciclaim", "sentence_copies"]
 
 #: The type target of a sentence that makes no claim.
@@ -252,3 +252,70 @@ def sentence_copies(docs: Sequence[ClaimDoc]) -> list[ClaimDoc]:
                                    role_labels=doc.role_labels))
     return out
 
+
+
+_FUNCTION_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to",
+                             "with"})
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def _initials(phrase: str) -> str:
+    """An acronym of ``phrase`` as authors coin them ("synaptic connectivity model" → "SCM"), or "" when it
+    has under two content words."""
+    words = [w for w in _WORDS.findall(phrase) if w.lower() not in _FUNCTION_WORDS]
+    return "".join(w[0] for w in words).upper() if 2 <= len(words) <= 6 else ""
+
+
+def _moved(edits: Sequence[tuple[int, int, str]], pos: int, is_end: bool) -> int:
+    """``pos`` after ``edits`` (start, end, replacement): at an inserted definition an end stays before it and a
+    start moves after it; an end at a replaced phrase's end moves to the replacement's end."""
+    return pos + sum(len(new) - (b - a) for a, b, new in edits if b < pos or (b == pos and (a < b or not is_end)))
+
+
+def abbreviation_copies(docs: Sequence[ClaimDoc]) -> list[ClaimDoc]:
+    """Copies of ``docs`` in which authors' abbreviations appear where claims are: in each relational claim
+    sentence the longest role of two or more content words is defined in place ("X Y Z" → "X Y Z (XYZ)"), and a
+    later sentence naming the same phrase uses the acronym instead, every label kept. Real abstracts define an
+    abbreviation in background or methods far more often than in a claim, so without these the heads read a
+    definition as "not a claim" ("we present evidence for an X Y pathology (XYP) in Z"). Documents with no such
+    role are left out; offsets of everything after an edit shift with it."""
+    out = []
+    for doc in docs:
+        if not doc.roles:
+            continue
+        edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the original text, disjoint
+        used: set[str] = set()
+        role_spans = sorted(doc.roles)
+        for k, (s, e) in enumerate(doc.sentences):
+            if doc.allowed[k] is None or not set(doc.allowed[k]) <= RELATIONAL_TYPES:
+                continue
+            inside = [(rs, re_) for rs, re_, _ in role_spans if s <= rs and re_ <= e and _initials(doc.text[rs:re_])]
+            if not inside:
+                continue
+            rs, re_ = max(inside, key=lambda r: (r[1] - r[0], -r[0]))
+            phrase, abbr = doc.text[rs:re_], _initials(doc.text[rs:re_])
+            if re_ == e or abbr in used or re.search(rf"\b{abbr}\b", doc.text) or any(a < re_ and rs < b for a, b, _ in edits):
+                continue  # (a role that ends its sentence gets no definition: it would fall outside)
+            used.add(abbr)
+            edits.append((re_, re_, f" ({abbr})"))
+            for s2, e2 in doc.sentences[k + 1:]:  # a later mention of the phrase: the acronym (no role cut in two)
+                pos = doc.text.find(phrase, s2, e2)
+                end = pos + len(phrase)
+                if pos >= 0 and not any(pos < a < end or pos < b < end for a, b, _ in role_spans) \
+                        and not any(a < end and pos < b for a, b, _ in edits):
+                    edits.append((pos, end, abbr))
+                    break
+        if not edits:
+            continue
+        edits.sort()
+
+        text, cursor = "", 0
+        for a, b, new in edits:
+            text += doc.text[cursor:a] + new
+            cursor = b
+        text += doc.text[cursor:]
+        sentences = [(_moved(edits, s, False), _moved(edits, e, True)) for s, e in doc.sentences]
+        roles = [(_moved(edits, rs, False), _moved(edits, re_, True), lab) for rs, re_, lab in doc.roles]
+        out.append(ClaimDoc(f"{doc.id}~abbr", doc.source, text, sentences, list(doc.allowed), list(doc.key),
+                            list(doc.hedged), list(doc.negated), roles, doc.role_labels, doc.standalone, dict(doc.meta)))
+    return out
