@@ -4,6 +4,7 @@ key-claim sentence F1 on the claim-sentence corpus.
 
     python scripts/eval_claims.py --model models/claimx-minilm --out runs/eval-claims
     python ../shared/tools/score_claims.py runs/eval-claims/mechclaims-dev.gold.jsonl runs/eval-claims/mechclaims-dev.pred.jsonl
+    python scripts/eval_claims.py --model models/claimx-minilm --splits train   # the fit to its own training data
 
 Writes the gold and predicted MechClaims dev files (texts included, git-ignored under runs/) so the
 shared scorer can be run on them directly, and ``metrics.json``. The causal-language figure is a
@@ -32,6 +33,8 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "runs" / "eval-claims"))
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--precision", default="auto", choices=PRECISIONS)
+    ap.add_argument("--splits", nargs="+", default=["dev", "genre_dev"], choices=["dev", "genre_dev", "train"],
+                    help="MechClaims splits to score (train: how well the model fits its own training data)")
     args = ap.parse_args(argv)
     import_claimx()
     from claimx.corpora.claim_sources import load_claim_sentences
@@ -49,7 +52,7 @@ def main(argv=None) -> int:
         return 2
     t0 = time.perf_counter()
     result = {"model": spec.label, "precision": args.precision}
-    for split in ("dev", "genre_dev"):
+    for split in args.splits:
         gold = load_mechclaims(split)
         if not gold:
             continue
