@@ -146,14 +146,16 @@ def test_touching_role_spans_of_one_label_merge():
 def test_role_spans_lose_ragged_punctuation_at_their_ends():
     from claimx.models.bio import trim_punctuation
 
-    text = "miR135a-mediated loss (of 5-HT1A), in IL-6- mice"
+    text = "miR135a-mediated loss (of 5-HT1A), in IL-6- mice; HFE-/- and -1607 alleles"
     spans = [(0, 8, "AGENT", 0.9), (17, 23, "EFFECT", 0.8), (23, 34, "MECHANISM", 0.7), (22, 33, "AGENT", 0.6),
-             (33, 35, "EFFECT", 0.5), (38, 41, "AGENT", 0.4), (38, 43, "AGENT", 0.3)]
-    # "miR135a-", "loss (", "of 5-HT1A),", "(of 5-HT1A)", ", ", "IL-", "IL-6-"
+             (33, 35, "EFFECT", 0.5), (38, 41, "AGENT", 0.4), (38, 43, "AGENT", 0.3), (50, 56, "AGENT", 0.2),
+             (61, 74, "EFFECT", 0.1)]
+    # "miR135a-", "loss (", "of 5-HT1A),", "(of 5-HT1A)", ", ", "IL-", "IL-6-", "HFE-/-", "-1607 alleles"
     got = trim_punctuation(spans, text)
     assert [(text[s:e], label, score) for s, e, label, score in got] == [
-        ("miR135a-mediated", "AGENT", 0.9), ("loss", "EFFECT", 0.8), ("of 5-HT1A", "MECHANISM", 0.7),
-        ("(of 5-HT1A)", "AGENT", 0.6), ("IL-6", "AGENT", 0.4), ("IL-6", "AGENT", 0.3)]
+        ("miR135a", "AGENT", 0.9), ("loss", "EFFECT", 0.8), ("(of 5-HT1A)", "AGENT", 0.6),
+        ("of 5-HT1A", "MECHANISM", 0.7), ("IL-6", "AGENT", 0.4), ("IL-6", "AGENT", 0.3), ("HFE-/-", "AGENT", 0.2),
+        ("-1607 alleles", "EFFECT", 0.1)]
 
 
 def test_branch_reproduces_the_encoders_top_layers_and_losses_are_finite():
@@ -294,3 +296,22 @@ def test_abbreviation_copies_define_and_use_acronyms_of_claim_roles():
     no_roles = ClaimDoc("e", "test", text, [s1], [("none",)], [0], [None], [None], roles=[])
     one_word = ClaimDoc("f", "test", text, [s1], [("mechanistic",)], [0], [0], [0], roles=[eff])
     assert abbreviation_copies([no_roles, one_word]) == []  # nothing to abbreviate: no copy
+
+
+@pytest.mark.parametrize("text, role, expect", [
+    ("Stress pathology drives Z. Psychological distress pathology was seen.", "Stress pathology",
+     "Stress pathology (SP) drives Z. Psychological distress pathology was seen."),  # a mention must be whole words
+    ("Cell death drives Z. CD4 loss was seen.", "Cell death", None),  # "CD" starts a word of the text
+    ("β-catenin signaling drives Z. It was seen.", "β-catenin signaling", None),  # no plain-letter acronym
+    ("p38alpha MAPK drives Z. It was seen.", "p38alpha MAPK", "p38alpha MAPK (PM) drives Z. It was seen."),
+    ("Cell death (p < 0.01) rose in Z. It was seen.", "Cell death", None),  # a bracket follows: left as it is
+    ("Cell death-induced Z rose. It was seen.", "Cell death", None),
+])
+def test_abbreviation_copies_leave_what_would_read_wrong(text, role, expect):
+    from claimx.corpora.claim_sources import abbreviation_copies
+
+    first = text.index(".") + 1
+    start = text.index(role)
+    doc = ClaimDoc("d", "test", text, [(0, first), (first + 1, len(text))], [("mechanistic",), ("none",)], [1, 0],
+                   [0, None], [0, None], roles=[(start, start + len(role), "AGENT")])
+    assert [c.text for c in abbreviation_copies([doc])] == ([expect] if expect else [])
