@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ..results import CLAIM_TYPES, RELATIONAL_TYPES, ROLE_LABELS
 from . import corpora_dir
-from .mechanistic import load_mechclaims
+from .mechanistic import load_mechclaims, on_word_boundaries
 from .pubtator import read_pubtator_concepts
 from .texts import SOURCES, join_title
 
@@ -256,14 +256,23 @@ def sentence_copies(docs: Sequence[ClaimDoc]) -> list[ClaimDoc]:
 
 _FUNCTION_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to",
                              "with"})
-_WORDS = re.compile(r"[^\W\d_]+")
 
 
 def _initials(phrase: str) -> str:
-    """An acronym of ``phrase`` as authors coin them ("synaptic connectivity model" → "SCM"), or "" when it
-    has under two content words."""
-    words = [w for w in _WORDS.findall(phrase) if w.lower() not in _FUNCTION_WORDS]
-    return "".join(w[0] for w in words).upper() if 2 <= len(words) <= 6 else ""
+    """An acronym of ``phrase`` as authors coin them, one letter per space-separated content word ("synaptic
+    connectivity model" → "SCM"), or "" unless that gives 2–6 plain ASCII letters (no digit- or Greek-initial
+    words: "p38alpha MAPK", "β-catenin signaling")."""
+    words = [w for w in phrase.split() if w.lower() not in _FUNCTION_WORDS]
+    abbr = "".join(w[0] for w in words).upper()
+    return abbr if 2 <= len(abbr) <= 6 and abbr.isascii() and abbr.isalpha() else ""
+
+
+def _mention(text: str, phrase: str, start: int, end: int) -> int:
+    """Start of the first whole-word occurrence of ``phrase`` in ``text[start:end]`` (-1: none)."""
+    pos = text.find(phrase, start, end)
+    while pos >= 0 and not on_word_boundaries(text, pos, pos + len(phrase)):
+        pos = text.find(phrase, pos + 1, end)
+    return pos
 
 
 def _moved(edits: Sequence[tuple[int, int, str]], pos: int, is_end: bool) -> int:
@@ -273,12 +282,15 @@ def _moved(edits: Sequence[tuple[int, int, str]], pos: int, is_end: bool) -> int
 
 
 def abbreviation_copies(docs: Sequence[ClaimDoc]) -> list[ClaimDoc]:
-    """Copies of ``docs`` in which authors' abbreviations appear where claims are: in each relational claim
-    sentence the longest role of two or more content words is defined in place ("X Y Z" → "X Y Z (XYZ)"), and a
-    later sentence naming the same phrase uses the acronym instead, every label kept. Real abstracts define an
-    abbreviation in background or methods far more often than in a claim, so without these the heads read a
-    definition as "not a claim" ("we present evidence for an X Y pathology (XYP) in Z"). Documents with no such
-    role are left out; offsets of everything after an edit shift with it."""
+    """Copies of ``docs`` in which authors' abbreviations appear where claims are, every label kept. In each
+    relational claim sentence the longest role (by characters) with an acronym (`_initials`) is defined in place
+    ("X Y Z" → "X Y Z (XYZ)"), and the first later sentence with a whole-word mention of the same text uses the
+    acronym instead. Real abstracts define an abbreviation in background or methods far more often than in a
+    claim, so without these the heads read a definition as "not a claim" ("we present evidence for an X Y
+    pathology (XYP) in Z"). A sentence is left as it is when that role ends the sentence, is followed by a
+    bracket or a hyphen ("X (p = 0.02)", "X-induced"), lies inside another role, or its acronym starts a word
+    of the text already ("CD" beside "CD4"); a mention is left when a role starts or ends inside it. Documents
+    with no edit get no copy; offsets after an edit shift with it."""
     out = []
     for doc in docs:
         if not doc.roles:
@@ -294,17 +306,21 @@ def abbreviation_copies(docs: Sequence[ClaimDoc]) -> list[ClaimDoc]:
                 continue
             rs, re_ = max(inside, key=lambda r: (r[1] - r[0], -r[0]))
             phrase, abbr = doc.text[rs:re_], _initials(doc.text[rs:re_])
-            if re_ == e or abbr in used or re.search(rf"\b{abbr}\b", doc.text) or any(a < re_ and rs < b for a, b, _ in edits):
-                continue  # (a role that ends its sentence gets no definition: it would fall outside)
+            if re_ == e or doc.text[re_:].lstrip()[:1] in ("(", "[") or doc.text[re_:re_ + 1] == "-" \
+                    or any(a < re_ < b for a, b, _ in role_spans) or abbr in used \
+                    or re.search(rf"\b{abbr}", doc.text) or any(a < re_ and rs < b for a, b, _ in edits):
+                continue
             used.add(abbr)
             edits.append((re_, re_, f" ({abbr})"))
-            for s2, e2 in doc.sentences[k + 1:]:  # a later mention of the phrase: the acronym (no role cut in two)
-                pos = doc.text.find(phrase, s2, e2)
+            for s2, e2 in doc.sentences[k + 1:]:  # a later mention of the phrase: the acronym
+                pos = _mention(doc.text, phrase, s2, e2)
+                if pos < 0:
+                    continue
                 end = pos + len(phrase)
-                if pos >= 0 and not any(pos < a < end or pos < b < end for a, b, _ in role_spans) \
+                if not any(pos < a < end or pos < b < end for a, b, _ in role_spans) \
                         and not any(a < end and pos < b for a, b, _ in edits):
                     edits.append((pos, end, abbr))
-                    break
+                break
         if not edits:
             continue
         edits.sort()
