@@ -284,7 +284,7 @@ def test_abbreviation_copies_define_and_use_acronyms_of_claim_roles():
     later = (text.index("The chronic") + 4, text.index(" model"), "MECHANISM")  # a role the acronym replaces
     doc = ClaimDoc("d", "test", text, [s1, s2, s3], [("mechanistic",), ("mechanistic",), ("none",)], [1, 0, 0],
                    [0, 0, None], [0, 0, None], roles=[role, eff, later], meta={"genre": "perspective"})
-    (copy,) = abbreviation_copies([doc])
+    (copy,) = abbreviation_copies([doc], claim_share=1.0)
     assert copy.text == ("We present evidence for a chronic stress pathology (CSP) in depression. "
                          "The CSP model is reviewed. Ketamine acts fast.")
     assert [copy.text[s:e] for s, e in copy.sentences] == [
@@ -295,7 +295,9 @@ def test_abbreviation_copies_define_and_use_acronyms_of_claim_roles():
     assert (copy.id, copy.allowed, copy.key, copy.meta) == ("d~abbr", doc.allowed, doc.key, {"genre": "perspective"})
     no_roles = ClaimDoc("e", "test", text, [s1], [("none",)], [0], [None], [None], roles=[])
     one_word = ClaimDoc("f", "test", text, [s1], [("mechanistic",)], [0], [0], [0], roles=[eff])
-    assert abbreviation_copies([no_roles, one_word]) == []  # nothing to abbreviate: no copy
+    assert abbreviation_copies([no_roles, one_word], claim_share=1.0) == []  # nothing to abbreviate: no copy
+    assert abbreviation_copies([doc]) == []  # default share: no other sentence defines one here, so none
+    assert abbreviation_copies([doc], claim_share=0.0) == []
 
 
 @pytest.mark.parametrize("text, role, expect", [
@@ -314,4 +316,14 @@ def test_abbreviation_copies_leave_what_would_read_wrong(text, role, expect):
     start = text.index(role)
     doc = ClaimDoc("d", "test", text, [(0, first), (first + 1, len(text))], [("mechanistic",), ("none",)], [1, 0],
                    [0, None], [0, None], roles=[(start, start + len(role), "AGENT")])
-    assert [c.text for c in abbreviation_copies([doc])] == ([expect] if expect else [])
+    assert [c.text for c in abbreviation_copies([doc], claim_share=1.0)] == ([expect] if expect else [])
+
+
+def test_definition_share_counts_non_claim_sentences_that_define_an_abbreviation():
+    from claimx.corpora.claim_sources import definition_share
+
+    text = "Chronic stress (CS) is common. CS harms. Mice (n = 8) were used. CS pathology (CSP) drives Z."
+    cuts = [0, 31, 41, 66, len(text)]
+    doc = ClaimDoc("d", "test", text, [(cuts[i], cuts[i + 1] - 1 if i < 3 else cuts[i + 1]) for i in range(4)],
+                   [("none",), ("none",), ("none",), ("mechanistic",)], [0] * 4, [None] * 4, [None] * 4)
+    assert definition_share([doc]) == pytest.approx(1 / 3)  # "(CS)" of 3 non-claims; "(n = 8)" is no definition
