@@ -325,8 +325,9 @@ def cmd_add(args) -> int:
             have.add(d["doc"])
             source, did = d["doc"].split(":", 1)
             rec = build_record(source, did, text_of(source, did), d["labels"], split=batch[d["doc"]]["split"])
-            if d.get("genre") or d["doc"] in written:
-                rec["genre"] = d.get("genre") or written[d["doc"]]
+            genre = d.get("genre") or written.get(d["doc"])
+            if genre:
+                rec["genre"] = genre
             lines.append(json.dumps(rec) + "\n")
             n[(rec["split"], rec.get("genre", "?"))] += 1
     tmp = path.with_name(path.name + ".tmp")

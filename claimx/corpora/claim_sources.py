@@ -32,12 +32,13 @@ from pathlib import Path
 
 from ..results import CLAIM_TYPES, RELATIONAL_TYPES, ROLE_LABELS
 from . import corpora_dir
-from .mechanistic import load_mechclaims, on_word_boundaries
+from .mechanistic import find_whole_word, load_mechclaims
 from .pubtator import read_pubtator_concepts
 from .texts import SOURCES, join_title
 
-__all__ = ["CAUSAL_LABELS", "NOT_A_CLAIM", "ClaimDoc", "abbreviation_copies", "load_bioscope", "load_causal", "load_cdr_cid", "load_claim_sentences",
-           "load_mechclaims_docs", "load_sciclaim", "sentence_copies"]
+__all__ = ["CAUSAL_LABELS", "NOT_A_CLAIM", "ClaimDoc", "abbreviation_copies", "definition_share", "load_bioscope",
+           "load_causal", "load_cdr_cid", "load_claim_sentences", "load_mechclaims_docs", "load_sciclaim",
+           "sentence_copies"]
 
 #: The type target of a sentence that makes no claim.
 NOT_A_CLAIM = "none"
@@ -254,7 +255,6 @@ def sentence_copies(docs: Sequence[ClaimDoc]) -> list[ClaimDoc]:
     return out
 
 
-
 _FUNCTION_WORDS = frozenset({"a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to",
                              "with"})
 
@@ -266,14 +266,6 @@ def _initials(phrase: str) -> str:
     words = [w for w in phrase.split() if w.lower() not in _FUNCTION_WORDS]
     abbr = "".join(w[0] for w in words).upper()
     return abbr if 2 <= len(abbr) <= 6 and abbr.isascii() and abbr.isalpha() else ""
-
-
-def _mention(text: str, phrase: str, start: int, end: int) -> int:
-    """Start of the first whole-word occurrence of ``phrase`` in ``text[start:end]`` (-1: none)."""
-    pos = text.find(phrase, start, end)
-    while pos >= 0 and not on_word_boundaries(text, pos, pos + len(phrase)):
-        pos = text.find(phrase, pos + 1, end)
-    return pos
 
 
 def _moved(edits: Sequence[tuple[int, int, str]], pos: int, is_end: bool) -> int:
@@ -331,9 +323,10 @@ def abbreviation_copies(docs: Sequence[ClaimDoc], *, claim_share: float | None =
             used.add(abbr)
             edits.append((re_, re_, f" ({abbr})"))
             for s2, e2 in doc.sentences[k + 1:]:  # a later mention of the phrase: the acronym
-                pos = _mention(doc.text, phrase, s2, e2)
+                pos = find_whole_word(doc.text[s2:e2], phrase)
                 if pos < 0:
                     continue
+                pos += s2
                 end = pos + len(phrase)
                 if not any(pos < a < end or pos < b < end for a, b, _ in role_spans) \
                         and not any(a < end and pos < b for a, b, _ in edits):

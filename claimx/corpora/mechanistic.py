@@ -19,7 +19,7 @@ from typing import Any
 from ..results import CERTAINTIES, CLAIM_TYPES, ROLE_LABELS
 from .texts import document_parts, join_title
 
-__all__ = ["ANNOTATIONS", "on_word_boundaries", "build_record", "load_mechclaims",
+__all__ = ["ANNOTATIONS", "find_whole_word", "on_word_boundaries", "build_record", "load_mechclaims",
            "resolve_labels", "sentence_spans", "text_of"]
 
 ANNOTATIONS = Path(__file__).resolve().parents[2] / "corpora" / "mechclaims" / "annotations.jsonl"
@@ -70,7 +70,7 @@ def on_word_boundaries(text: str, start: int, end: int) -> bool:
     return not inside(start) and not inside(end)
 
 
-def _find(sentence: str, text: str, occurrence: int) -> int:
+def find_whole_word(sentence: str, text: str, occurrence: int = 1) -> int:
     """Start of the ``occurrence``-th whole-word occurrence of ``text`` in ``sentence`` (-1: none)."""
     pos, seen = -1, 0
     while seen < occurrence:
@@ -129,7 +129,7 @@ def resolve_labels(sentences: list[str], labels: list[dict[str, Any]]) -> list[d
                 raise ValueError(f"sentence {i}: role text {text!r} starts or ends with space or punctuation")
             if not isinstance(occurrence, int) or occurrence < 1:
                 raise ValueError(f"sentence {i}: occurrence {occurrence!r} must be a positive integer")
-            start = _find(sent, text, occurrence)
+            start = find_whole_word(sent, text, occurrence)
             if start < 0:
                 raise ValueError(f"sentence {i}: role text {text!r} (occurrence {occurrence}) not found in the sentence")
             roles.append({"label": label, "start": start, "end": start + len(text)})
