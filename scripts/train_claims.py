@@ -71,6 +71,9 @@ def main(argv=None) -> int:
                     help="also train on each MechClaims sentence given alone (claims as ex('one sentence') sees them)")
     ap.add_argument("--abbreviation-copies", action="store_true",
                     help="also train on MechClaims copies whose claims define and use abbreviations of their roles")
+    ap.add_argument("--frame-copies", action="store_true",
+                    help="also train on review/perspective documents whose 'In this review, we summarize ...' frames are "
+                         "reworded (guideline 6: the frame never decides claim or scope)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--causal-folds", type=int, default=0, help="k-fold CV on the causal-language data instead")
     ap.add_argument("--cv-sources", nargs="+", default=["causal"], choices=SOURCES,
@@ -175,15 +178,14 @@ def main(argv=None) -> int:
         train += data.get("mechclaims", []) * (args.repeat_mechclaims - 1)  # the only source of MECHANISM roles
         genre = [d for d in data.get("mechclaims", []) if d.meta.get("genre", "research") != "research"]
         train += genre * (args.repeat_genre - 1) * args.repeat_mechclaims
-        if args.abbreviation_copies:
-            abbreviated = cd.abbreviation_copies(data.get("mechclaims", []))
-            train += abbreviated
+        mech = data.get("mechclaims", [])
+        abbreviated = cd.abbreviation_copies(mech) if args.abbreviation_copies else []
+        framed = cd.frame_copies(mech) if args.frame_copies else []
+        train += abbreviated + framed * (args.repeat_genre * args.repeat_mechclaims)  # framed: as often as their originals
         if args.sentence_copies:
-            alone = cd.sentence_copies(data.get("mechclaims", []))
+            alone = cd.sentence_copies(mech)
             seen = {d.text for d in alone}
-            train += alone
-            if args.abbreviation_copies:  # the sentences an abbreviation changed, alone too
-                train += [d for d in cd.sentence_copies(abbreviated) if d.text not in seen]
+            train += alone + [d for d in cd.sentence_copies(abbreviated + framed) if d.text not in seen]  # changed ones
         try:
             model, tok, hist = train_claims(cfg, train, device=args.device, log=log, evaluate=evaluate, checkpoint=ckpt)
         except ValueError as e:  # a checkpoint of another run

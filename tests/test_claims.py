@@ -327,3 +327,24 @@ def test_definition_share_counts_non_claim_sentences_that_define_an_abbreviation
     doc = ClaimDoc("d", "test", text, [(cuts[i], cuts[i + 1] - 1 if i < 3 else cuts[i + 1]) for i in range(4)],
                    [("none",), ("none",), ("none",), ("mechanistic",)], [0] * 4, [None] * 4, [None] * 4)
     assert definition_share([doc]) == pytest.approx(1 / 3)  # "(CS)" of 3 non-claims; "(n = 8)" is no definition
+
+
+def test_frame_copies_reword_the_reporting_frame_of_genre_papers_only():
+    from claimx.corpora.claim_sources import frame_copies
+
+    parts = ["In this review, we summarize the two-hit model of gout.", "We propose a urate model of pain.",
+             "We propose that urate drives pain.", "Urate rose."]
+    text = " ".join(parts)
+    sents = [(text.index(t), text.index(t) + len(t)) for t in parts]
+    model = (text.index("two-hit"), text.index(" of gout"), "MECHANISM")
+    doc = ClaimDoc("d", "test", text, sents, [("mechanistic",)] * 3 + [("none",)], [1, 0, 0, 0], [0, 1, 1, None],
+                   [0, 0, 0, None], roles=[model], meta={"genre": "review"})
+    (copy,) = frame_copies([doc])
+    first, second, third, fourth = (copy.text[s:e] for s, e in copy.sentences)
+    assert first.endswith(" the two-hit model of gout.") and not first.startswith("In this review, we summarize")
+    assert second.endswith(" a urate model of pain.") and not second.startswith("We propose")
+    assert (third, fourth) == ("We propose that urate drives pain.", "Urate rose.")  # "propose that": a hedge, kept
+    assert copy.hedged == [0, None, 1, None] and copy.allowed == doc.allowed  # a reworded "propose": unsupervised
+    assert [(copy.text[s:e], label) for s, e, label in copy.roles] == [("two-hit model", "MECHANISM")]
+    research = ClaimDoc("r", "test", text, sents, doc.allowed, doc.key, doc.hedged, doc.negated, roles=[model])
+    assert frame_copies([research]) == []  # a research paper's "we present" reports a finding: left alone

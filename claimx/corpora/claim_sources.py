@@ -36,7 +36,7 @@ from .mechanistic import find_whole_word, load_mechclaims
 from .pubtator import read_pubtator_concepts
 from .texts import SOURCES, join_title
 
-__all__ = ["CAUSAL_LABELS", "NOT_A_CLAIM", "ClaimDoc", "abbreviation_copies", "definition_share", "load_bioscope",
+__all__ = ["CAUSAL_LABELS", "NOT_A_CLAIM", "ClaimDoc", "abbreviation_copies", "definition_share", "frame_copies", "load_bioscope",
            "load_causal", "load_cdr_cid", "load_claim_sentences", "load_mechclaims_docs", "load_sciclaim",
            "sentence_copies"]
 
@@ -345,4 +345,57 @@ def abbreviation_copies(docs: Sequence[ClaimDoc], *, claim_share: float | None =
         roles = [(_moved(edits, rs, False), _moved(edits, re_, True), lab) for rs, re_, lab in doc.roles]
         out.append(ClaimDoc(f"{doc.id}~abbr", doc.source, text, sentences, list(doc.allowed), list(doc.key),
                             list(doc.hedged), list(doc.negated), roles, doc.role_labels, doc.standalone, dict(doc.meta)))
+    return out
+
+
+# Guideline section 6: in a perspective, review or hypothesis paper the reporting frame ("In this review, we
+# summarize / present / discuss …") never decides claim or scope — what follows it does ("would the sentence still
+# say something true or false with 'we summarize' removed?").
+_FRAME = re.compile(
+    r"(?P<intro>(?:In (?:this|the current|the present)(?: short| brief)? (?:review|perspective|commentary|paper|article"
+    r"|hypothesis paper|perspective paper|opinion piece)|Here),?\s+)?(?P<we>[Ww]e) (?P<adverb>(?:then|also|further"
+    r"|briefly|first|finally) )?(?P<verb>summari[sz]e|present|outline|describe|review|discuss|revisit|highlight"
+    r"|(?P<hedge>propose|advance|put forward)(?! that\b))\b")
+_INTROS = ("", "Here, ", "In this review, ", "In this perspective, ", "In the current short perspective paper, ",
+           "In this commentary, ")
+_FRAME_VERBS = ("summarize", "present", "outline", "describe", "review", "discuss")
+
+
+def frame_copies(docs: Sequence[ClaimDoc]) -> list[ClaimDoc]:
+    """Copies of the perspective / review / hypothesis / commentary documents of ``docs`` (``meta["genre"]``) in
+    which every sentence that opens with a reporting frame ("In this review, we summarize …", "Here, we present
+    …", "We then discuss …") opens with another intro and verb (picked by a hash of document and sentence), every
+    label kept: the guideline makes the frame irrelevant, and without these the heads learn "summarize" and
+    "present" as scope and "propose" as claim. A "we propose / advance / put forward X" frame (not "… that") is
+    rewritten too, its certainty left unsupervised (annotators hedge "propose"; "summarize" is not a hedge).
+    Sentences whose frame holds a role are left as they are; documents with no changed sentence get no copy."""
+    out = []
+    for doc in docs:
+        if doc.meta.get("genre", "research") == "research":
+            continue
+        edits: list[tuple[int, int, str]] = []
+        hedged = list(doc.hedged)
+        for k, (s, e) in enumerate(doc.sentences):
+            m = _FRAME.match(doc.text, s, e)
+            if not m or any(rs < m.end() and s < re_ for rs, re_, _ in doc.roles or ()):
+                continue
+            h = zlib.crc32(f"{doc.id}#{k}".encode())
+            intro = [i for i in _INTROS if i != (m["intro"] or "")][h % (len(_INTROS) - 1)]
+            verb = [v for v in _FRAME_VERBS if not m["verb"].lower().startswith(v[:7])][h // 7 % (len(_FRAME_VERBS) - 1)]
+            frame = f"{intro}we {m['adverb'] or ''}{verb}"
+            edits.append((s, m.end(), frame[0].upper() + frame[1:]))
+            if m["hedge"]:
+                hedged[k] = None
+        if not edits:
+            continue
+        text, cursor = "", 0
+        for a, b, new in edits:
+            text += doc.text[cursor:a] + new
+            cursor = b
+        text += doc.text[cursor:]
+        sentences = [(_moved(edits, s, False), _moved(edits, e, True)) for s, e in doc.sentences]
+        roles = None if doc.roles is None else [(_moved(edits, rs, False), _moved(edits, re_, True), lab)
+                                                for rs, re_, lab in doc.roles]
+        out.append(ClaimDoc(f"{doc.id}~frame", doc.source, text, sentences, list(doc.allowed), list(doc.key),
+                            hedged, list(doc.negated), roles, doc.role_labels, doc.standalone, dict(doc.meta)))
     return out
