@@ -274,6 +274,21 @@ def _moved(edits: Sequence[tuple[int, int, str]], pos: int, is_end: bool) -> int
     return pos + sum(len(new) - (b - a) for a, b, new in edits if b < pos or (b == pos and (a < b or not is_end)))
 
 
+def _edited(doc: ClaimDoc, edits: Sequence[tuple[int, int, str]], tag: str, hedged: list[int | None]) -> ClaimDoc:
+    """A copy of ``doc`` (id ``{id}~{tag}``) with sorted, disjoint ``edits`` (start, end, replacement) applied to its
+    text, sentence and role offsets moved with them, other labels kept."""
+    text, cursor = "", 0
+    for a, b, new in edits:
+        text += doc.text[cursor:a] + new
+        cursor = b
+    text += doc.text[cursor:]
+    sentences = [(_moved(edits, s, False), _moved(edits, e, True)) for s, e in doc.sentences]
+    roles = None if doc.roles is None else [(_moved(edits, rs, False), _moved(edits, re_, True), label)
+                                            for rs, re_, label in doc.roles]
+    return ClaimDoc(f"{doc.id}~{tag}", doc.source, text, sentences, list(doc.allowed), list(doc.key), hedged,
+                    list(doc.negated), roles, doc.role_labels, doc.standalone, dict(doc.meta))
+
+
 _DEFINITION = re.compile(r"\([A-Z][A-Za-z0-9-]{1,8}\)")  # "(CSP)": an abbreviation defined
 
 
@@ -332,19 +347,8 @@ def abbreviation_copies(docs: Sequence[ClaimDoc], *, claim_share: float | None =
                         and not any(a < end and pos < b for a, b, _ in edits):
                     edits.append((pos, end, abbr))
                 break
-        if not edits:
-            continue
-        edits.sort()
-
-        text, cursor = "", 0
-        for a, b, new in edits:
-            text += doc.text[cursor:a] + new
-            cursor = b
-        text += doc.text[cursor:]
-        sentences = [(_moved(edits, s, False), _moved(edits, e, True)) for s, e in doc.sentences]
-        roles = [(_moved(edits, rs, False), _moved(edits, re_, True), lab) for rs, re_, lab in doc.roles]
-        out.append(ClaimDoc(f"{doc.id}~abbr", doc.source, text, sentences, list(doc.allowed), list(doc.key),
-                            list(doc.hedged), list(doc.negated), roles, doc.role_labels, doc.standalone, dict(doc.meta)))
+        if edits:
+            out.append(_edited(doc, sorted(edits), "abbr", list(doc.hedged)))
     return out
 
 
@@ -386,16 +390,6 @@ def frame_copies(docs: Sequence[ClaimDoc]) -> list[ClaimDoc]:
             edits.append((s, m.end(), frame[0].upper() + frame[1:]))
             if m["hedge"]:
                 hedged[k] = None
-        if not edits:
-            continue
-        text, cursor = "", 0
-        for a, b, new in edits:
-            text += doc.text[cursor:a] + new
-            cursor = b
-        text += doc.text[cursor:]
-        sentences = [(_moved(edits, s, False), _moved(edits, e, True)) for s, e in doc.sentences]
-        roles = None if doc.roles is None else [(_moved(edits, rs, False), _moved(edits, re_, True), lab)
-                                                for rs, re_, lab in doc.roles]
-        out.append(ClaimDoc(f"{doc.id}~frame", doc.source, text, sentences, list(doc.allowed), list(doc.key),
-                            hedged, list(doc.negated), roles, doc.role_labels, doc.standalone, dict(doc.meta)))
+        if edits:
+            out.append(_edited(doc, edits, "frame", hedged))
     return out
