@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shlex
 import sys
 import time
 import warnings
@@ -26,6 +25,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from _bootstrap import ROOT, import_claimx
+from _runs import start_run
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # a regex in scispaCy's tokenizer rules
 
@@ -100,22 +100,7 @@ def main(argv=None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    ckpt = out / "checkpoint.pt"
-    if ckpt.exists() and not args.resume:
-        raise SystemExit(f"{ckpt} exists: add --resume to go on from it, or delete it to start over")
-    log_file = (out / "train.log").open("a", encoding="utf-8")
-
-    def log(msg: str) -> None:
-        print(msg, flush=True)
-        log_file.write(msg + "\n")
-        log_file.flush()
-
-    given = argv if argv is not None else sys.argv[1:]
-    log("$ python scripts/train_claims.py " + shlex.join(given))
-    command = "python scripts/train_claims.py " + shlex.join(a for a in given if a != "--resume")  # what made the model
-    if args.resume and not ckpt.exists():
-        log(f"--resume: no {ckpt} yet, starting from the first epoch")
+    ckpt, log, command = start_run(out, "train_claims.py", argv, args.resume)
     cfg = ClaimTrainConfig(trunk=args.trunk, branch_layers=args.branch_layers, epochs=args.epochs, lr=args.lr,
                            head_lr=args.head_lr, batch_tokens=args.batch_tokens, seed=args.seed,
                            role_weight=args.role_weight, roles_in_claims_only=args.roles_in_claims_only)

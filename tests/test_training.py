@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,71 @@ def test_claim_training_fits_on_a_frozen_trunk(tiny_entity_model: Path, tmp_path
     (pred,) = Predictor.load(spec, device="cpu", precision="fp32").predict([(TEXT, SENTENCES)])
     assert [s.type if s.claim >= 0.5 else None for s in pred.sentences] == ["causal", "causal", None]
     assert {(s, e, label) for s, e, label, _ in pred.roles} == set(roles)
+
+
+def test_a_student_with_all_teacher_layers_is_the_teacher(tiny_model: Path):
+    import torch
+
+    from claimx.models.encoder import load_encoder
+    from claimx.models.training.distill import _forward, student_from_teacher
+    from claimx.models.windows import collate, document_windows, tokenize
+
+    teacher, tokenizer = load_encoder(tiny_model)
+    (pieces,) = tokenize(tokenizer, [TEXT])
+    windows = document_windows(0, pieces, SENTENCES, teacher.entities, tokenizer.cls_token_id, tokenizer.sep_token_id)
+    batch = collate(windows, tokenizer.pad_token_id)
+    same = student_from_teacher(teacher, [0, 1], branch_layers=1).eval()
+    with torch.no_grad():
+        want, got = _forward(teacher, batch), _forward(same, batch)
+        assert want.keys() == got.keys() == {"entities", "roles", "type", "flags"}
+        assert all(torch.allclose(want[k], got[k], atol=1e-5) for k in want)
+        small = student_from_teacher(teacher, [1], branch_layers=0).eval()
+        assert len(small.backbone.encoder.layer) == 1 and len(small.heads["claims"].branch) == 0
+        assert _forward(small, batch)["roles"].shape == want["roles"].shape
+    with pytest.raises(ValueError, match="indices of the teacher's 2 encoder layers"):
+        student_from_teacher(teacher, [2])
+
+
+def test_distillation_moves_the_student_towards_the_teacher_and_resumes(tiny_model: Path, tmp_path: Path):
+    from claimx.models.encoder import save_encoder
+    from claimx.models.predictor import Predictor
+    from claimx.models.spec import load_spec
+    from claimx.models.training.distill import DistillConfig, distill
+
+    texts = [(TEXT, SENTENCES)] * 4 + [("Aspirin did not reduce mortality in sepsis.", [(0, 43)])] * 4
+    cfg = DistillConfig(teacher=str(tiny_model), layers=(1,), branch_layers=0, epochs=12, lr=3e-3, head_lr=1e-2,
+                        warmup=0.0, batch_tokens=64, precision="fp32")
+    ckpt = tmp_path / "checkpoint.pt"
+    _, _, first = distill(cfg, texts, log=lambda _: None)
+    assert first[-1]["loss"] < first[0]["loss"] / 3, [h["loss"] for h in first]
+    # a run stopped after 2 of 3 epochs and resumed (the teacher's logits read back) takes the same steps as one
+    # that ran through
+    short = replace(cfg, epochs=3)
+    _, _, whole = distill(short, texts, log=lambda _: None)
+    from claimx.models.training import loop
+
+    calls = []
+    real = loop._save_checkpoint
+
+    def stop_after_two(path, module, *args):
+        real(path, module, *args)
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    loop._save_checkpoint = stop_after_two
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            distill(short, texts, log=lambda _: None, checkpoint=ckpt, logits_cache=tmp_path / "logits.pt")
+    finally:
+        loop._save_checkpoint = real
+    lines = []
+    student, tokenizer, resumed = distill(short, texts, log=lines.append, checkpoint=ckpt,
+                                          logits_cache=tmp_path / "logits.pt")
+    assert any("teacher logits read from" in line for line in lines), lines
+    assert [h["loss"] for h in resumed] == [h["loss"] for h in whole]
+    out = save_encoder(student, tokenizer, tmp_path / "student", name="claimx-tiny-student", version="0.0.1")
+    spec = load_spec(out)
+    assert spec.claims.branch_layers == 0
+    (pred,) = Predictor.load(spec, device="cpu", precision="fp32").predict([(TEXT, SENTENCES)])
+    assert len(pred.sentences) == 3

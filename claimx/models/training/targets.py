@@ -23,7 +23,7 @@ from ..heads import TYPE_CLASSES
 from ..spec import EntitySettings
 from ..windows import Window, collate, document_windows, rough_sentence_spans, sentence_pieces, tokenize
 
-__all__ = ["TrainingWindow", "claim_windows", "collate_training", "entity_windows"]
+__all__ = ["TrainingWindow", "claim_windows", "collate_training", "entity_windows", "stack_targets"]
 
 _TYPE = {name: i for i, name in enumerate(TYPE_CLASSES)}
 
@@ -96,10 +96,18 @@ def collate_training(batch: Sequence[TrainingWindow], pad_id: int, multiple_of: 
     concatenated."""
     out = collate([t.window for t in batch], pad_id, multiple_of)
     width = out["input_ids"].shape[1]
-    for name in batch[0].targets:
-        values = [t.targets[name] for t in batch]
+    out.update(stack_targets([t.targets for t in batch], width, IGNORE))
+    return out
+
+
+def stack_targets(targets: Sequence[dict[str, np.ndarray]], width: int, fill) -> dict[str, torch.Tensor]:
+    """The targets of a batch's windows as tensors: per-piece ones (``entities``, ``roles``) padded to ``width``
+    with ``fill``, per-sentence ones concatenated."""
+    out = {}
+    for name in targets[0]:
+        values = [t[name] for t in targets]
         if name in ("entities", "roles"):
-            padded = np.full((len(batch), width, values[0].shape[1]), IGNORE, dtype=np.int64)
+            padded = np.full((len(values), width, *values[0].shape[1:]), fill, dtype=values[0].dtype)
             for r, v in enumerate(values):
                 padded[r, :len(v)] = v
             out[name] = torch.from_numpy(padded)

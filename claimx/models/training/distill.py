@@ -1,0 +1,220 @@
+"""A compact student distilled from a trained claimx model (the teacher): fewer encoder layers, same heads.
+
+The student keeps some of the teacher's encoder layers (``layers``: their indices, which also initialise
+it), the teacher's embeddings and entity head, and a claim component with ``branch_layers`` branch layers
+(0: the claim heads read the student's last layer, as the entity head does) whose heads start as the
+teacher's. It learns the teacher's outputs on unlabelled abstracts, every head at once: entity and role BIO
+logits per word piece, claim type and key / hedged / negated logits per sentence (soft targets at a
+temperature, Hinton et al. 2015). The teacher runs once; its logits are kept (float16) for every epoch.
+
+    student, tokenizer, history = distill(DistillConfig(teacher="models/claimx-minilm"), texts)
+    save_encoder(student, tokenizer, "runs/student/model", ...)
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..encoder import ClaimxEncoder, load_encoder
+from ..predictor import autocast_dtype
+from ..spec import load_spec
+from ..windows import Window, collate, document_windows, pack, tokenize
+from .loop import linear_schedule, run_epochs, seed_everything, shuffled_batches
+from .targets import stack_targets
+
+__all__ = ["DistillConfig", "distill", "distill_losses", "student_from_teacher", "teacher_logits"]
+
+Text = tuple[str, Sequence[tuple[int, int]]]  # a text and its sentence (start, end) spans
+
+
+@dataclass
+class DistillConfig:
+    teacher: str = "claimx-minilm"  # model folder or installed name
+    layers: tuple[int, ...] = (0, 2, 4)  # teacher encoder layers the student keeps, in order
+    branch_layers: int = 0  # the student's claim branch (from its last `branch_layers` teacher branch layers)
+    epochs: int = 8
+    lr: float = 1e-4  # encoder and branch
+    head_lr: float = 3e-4  # heads
+    weight_decay: float = 0.01
+    warmup: float = 0.06
+    batch_tokens: int = 8192
+    temperature: float = 2.0
+    grad_clip: float = 1.0
+    seed: int = 13
+    precision: str = "auto"
+
+
+def student_from_teacher(teacher: ClaimxEncoder, layers: Sequence[int], branch_layers: int = 0) -> ClaimxEncoder:
+    """A student encoder: the teacher's embeddings and ``layers`` (by index), its entity head and, when it has
+    one, its claim component with ``branch_layers`` branch layers (the teacher's top ones) and its heads."""
+    from transformers import AutoModel
+
+    n = len(teacher.backbone.encoder.layer)
+    if not layers or any(not 0 <= i < n for i in layers):
+        raise ValueError(f"layers {list(layers)}: give indices of the teacher's {n} encoder layers")
+    config = copy.deepcopy(teacher.backbone.config)
+    config.num_hidden_layers = len(layers)
+    try:
+        backbone = AutoModel.from_config(config, add_pooling_layer=False)
+    except TypeError:
+        backbone = AutoModel.from_config(config)
+    backbone.embeddings.load_state_dict(teacher.backbone.embeddings.state_dict())
+    for mine, i in zip(backbone.encoder.layer, layers):
+        mine.load_state_dict(teacher.backbone.encoder.layer[i].state_dict())
+    student = ClaimxEncoder(backbone.float(), entities=teacher.entities)
+    student.heads["entities"].load_state_dict(teacher.heads["entities"].state_dict())
+    if teacher.claims is not None:
+        theirs = teacher.heads["claims"]
+        if branch_layers > len(theirs.branch):
+            raise ValueError(f"branch_layers {branch_layers}: the teacher's claim branch has {len(theirs.branch)}")
+        mine = student.add_claims(replace(teacher.claims, branch_layers=branch_layers))
+        state = {k: v for k, v in theirs.state_dict().items() if not k.startswith("branch.")}
+        for j, layer in enumerate(theirs.branch[len(theirs.branch) - branch_layers:]):
+            state.update({f"branch.{j}.{k}": v for k, v in layer.state_dict().items()})
+        mine.load_state_dict(state)
+    return student
+
+
+def _forward(model: ClaimxEncoder, t: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Every head's logits for a collated batch: ``entities`` (and ``roles``) [B, T, labels, 3], ``type`` [S, 5],
+    ``flags`` [S, 3]."""
+    claims = model.claims is not None
+    last, below = model.encode_states(t["input_ids"], t["attention_mask"], claims=claims)
+    out = {"entities": model.heads["entities"](last)}
+    if claims:
+        out.update(model.heads["claims"](below, t["attention_mask"], t["sentence_of_piece"], t["position"]))
+    return out
+
+
+@torch.inference_mode()
+def teacher_logits(teacher: ClaimxEncoder, windows: Sequence[Window], pad_id: int, device: torch.device, amp,
+                   budget: int = 16384) -> list[dict[str, np.ndarray]]:
+    """The teacher's logits for every window, float16 on the CPU: per piece (``[len(window), ...]``) and per
+    sentence of the window."""
+    out: list[dict[str, np.ndarray] | None] = [None] * len(windows)
+    for chunk in pack([len(w) for w in windows], budget):
+        t = {k: v.to(device) for k, v in collate([windows[j] for j in chunk], pad_id).items()}
+        with torch.autocast(device.type, dtype=amp or torch.float32, enabled=amp is not None):
+            res = {k: v.float().cpu().numpy().astype(np.float16) for k, v in _forward(teacher, t).items()}
+        s = 0
+        for r, j in enumerate(chunk):
+            n, k = len(windows[j]), len(windows[j].sentence_ids)
+            out[j] = {"entities": res["entities"][r, :n].copy()}
+            if "roles" in res:
+                out[j].update(roles=res["roles"][r, :n].copy(), type=res["type"][s:s + k].copy(),
+                              flags=res["flags"][s:s + k].copy())
+            s += k
+    return out  # type: ignore[return-value]
+
+
+def _soft_bio(student: torch.Tensor, teacher: torch.Tensor, keep: torch.Tensor, temp: float) -> torch.Tensor:
+    """KL(teacher ‖ student) of per-label BIO distributions at temperature ``temp``, mean over kept pieces × labels."""
+    s = (student.float() / temp).log_softmax(-1)[keep]
+    t = (teacher.float() / temp).log_softmax(-1)[keep]
+    if not s.numel():
+        return student.new_zeros(()).float()
+    return F.kl_div(s, t, log_target=True, reduction="none").sum(-1).mean() * temp ** 2
+
+
+def distill_losses(out: dict[str, torch.Tensor], target: dict[str, torch.Tensor], keep: torch.Tensor,
+                   temp: float) -> dict[str, torch.Tensor]:
+    """Soft-target losses of every head: ``keep`` [B, T] marks the pieces scored (not [CLS]/[SEP]/padding)."""
+    parts = {"entities": _soft_bio(out["entities"], target["entities"], keep, temp)}
+    if "roles" in target:
+        parts["roles"] = _soft_bio(out["roles"], target["roles"], keep, temp)
+        s, t = (out["type"].float() / temp).log_softmax(-1), (target["type"].float() / temp).log_softmax(-1)
+        parts["type"] = F.kl_div(s, t, log_target=True, reduction="batchmean") * temp ** 2
+        t = target["flags"].float() / temp  # binary KL: cross-entropy less the target's own entropy
+        p = torch.sigmoid(t)
+        parts["flags"] = (F.binary_cross_entropy_with_logits(out["flags"].float() / temp, p)
+                          - F.binary_cross_entropy_with_logits(t, p)) * temp ** 2
+    return parts
+
+
+def distill(cfg: DistillConfig, texts: Sequence[Text], *, device: str = "cpu", log: Callable[[str], None] = print,
+            evaluate: Callable[[ClaimxEncoder, object, int], dict] | None = None,
+            checkpoint: str | Path | None = None, logits_cache: str | Path | None = None
+            ) -> tuple[ClaimxEncoder, object, list]:
+    """Train a student of ``cfg.teacher`` on ``texts``; ``evaluate(model, tokenizer, epoch)`` after each epoch.
+    With ``checkpoint`` the run saves itself after every epoch and goes on from there when restarted with the
+    same settings and texts (`loop.run_epochs`); with ``logits_cache`` (a file) the teacher's logits are kept
+    there for a resumed run or another student of the same teacher and texts. Returns ``(student, tokenizer,
+    history)``."""
+    seed_everything(cfg.seed)
+    dev = torch.device(device)
+    spec = load_spec(cfg.teacher)
+    teacher, tokenizer = load_encoder(spec, device=dev)
+    student = student_from_teacher(teacher, cfg.layers, cfg.branch_layers).to(dev)
+    amp = autocast_dtype(dev, cfg.precision)
+
+    t0 = time.perf_counter()
+    settings, cls_id, sep_id = teacher.entities, tokenizer.cls_token_id, tokenizer.sep_token_id
+    windows = [w for d, (p, (_, sents)) in enumerate(zip(tokenize(tokenizer, [t for t, _ in texts]), texts))
+               for w in document_windows(d, p, sents, settings, cls_id, sep_id)]
+    data = hashlib.sha1(repr([(t, list(s)) for t, s in texts]).encode()).hexdigest()
+    weights = hashlib.sha1((spec.path / "model.safetensors").read_bytes()).hexdigest()
+    key = {"teacher": weights, "data": data, "precision": cfg.precision}
+    cached = torch.load(logits_cache, weights_only=False) if logits_cache and Path(logits_cache).exists() else None
+    reused = cached is not None and cached["key"] == key
+    if reused:
+        targets = cached["targets"]
+    else:
+        targets = teacher_logits(teacher, windows, tokenizer.pad_token_id, dev, amp)
+        if logits_cache:
+            torch.save({"key": key, "targets": targets}, logits_cache)
+    del teacher
+    n_pieces = sum(len(w) for w in windows)
+    log(f"data: {len(texts)} texts -> {len(windows)} windows, {n_pieces} pieces, "
+        f"{sum(len(w.sentence_ids) for w in windows)} sentences; teacher logits "
+        f"{'read from ' + str(logits_cache) if reused else 'computed'} in {time.perf_counter() - t0:.0f}s")
+
+    body, nodecay, heads = [], [], []
+    for name, p in student.named_parameters():
+        if name.startswith("heads.") and not name.startswith("heads.claims.branch."):
+            heads.append(p)
+        else:
+            (body if p.ndim >= 2 else nodecay).append(p)
+    opt = torch.optim.AdamW([{"params": body, "lr": cfg.lr, "weight_decay": cfg.weight_decay},
+                             {"params": nodecay, "lr": cfg.lr, "weight_decay": 0.0},
+                             {"params": heads, "lr": cfg.head_lr, "weight_decay": cfg.weight_decay}])
+    rng = random.Random(cfg.seed)
+    lengths = [len(w) for w in windows]
+    epochs = [shuffled_batches(lengths, cfg.batch_tokens, rng) for _ in range(cfg.epochs)]
+    total = sum(map(len, epochs))
+    sched = linear_schedule(opt, total, math.ceil(cfg.warmup * total))
+    log(f"training: {cfg.epochs} epochs x {total // max(1, cfg.epochs)} steps, student layers {list(cfg.layers)} + "
+        f"branch {cfg.branch_layers}, lr {cfg.lr} / heads {cfg.head_lr}, T {cfg.temperature}, "
+        f"{'bf16 autocast' if amp else 'fp32'} on {dev}")
+
+    def losses(batch_ids: list[int]) -> dict[str, torch.Tensor]:
+        t = collate([windows[i] for i in batch_ids], tokenizer.pad_token_id)
+        target = {k: v.to(dev) for k, v in stack_targets([targets[i] for i in batch_ids], t["input_ids"].shape[1],
+                                                         0).items()}
+        t = {k: v.to(dev) for k, v in t.items()}
+        keep = t["attention_mask"].bool()
+        keep[:, 0] = False  # [CLS]
+        keep[torch.arange(len(batch_ids), device=dev), t["attention_mask"].sum(1) - 1] = False  # [SEP]
+        with torch.autocast(dev.type, dtype=amp or torch.float32, enabled=amp is not None):
+            out = _forward(student, t)
+        parts = distill_losses(out, target, keep, cfg.temperature)
+        parts["loss"] = sum(parts.values())
+        return parts
+
+    def after_epoch(epoch: int, row: dict) -> dict:
+        return {"dev": evaluate(student, tokenizer, epoch)} if evaluate is not None else {}
+
+    fingerprint = {**asdict(cfg), "windows": len(windows), "pieces": n_pieces, "data": data}
+    history = run_epochs(student, opt, sched, epochs, losses, grad_clip=cfg.grad_clip, after_epoch=after_epoch,
+                         log=log, checkpoint=checkpoint, fingerprint=fingerprint)
+    return student, tokenizer, history

@@ -1,0 +1,149 @@
+"""Distil a compact student from a trained claimx model on the train-split abstracts of ../shared/corpora.
+
+    python scripts/distill.py --out runs/student --layers 0 2 4 --branch-layers 0 --epochs 8
+    python scripts/distill.py --out runs/student ... --resume      # go on after the last finished epoch
+
+Texts: every train-split document of the shared corpora (title + abstract, split into sentences as claimx
+splits them) plus the causal-language and SciClaim sentences alone, one copy per text; any text that also
+occurs in a dev, genre-dev or held-out test split of any corpus is left out, so the student's dev scores
+stay comparable with the teacher's. The student folder goes to ``OUT/model`` (the teacher's linker copied
+in); score it with the same commands as the teacher (eval_entities.py, eval_claims.py, bench.py ``--model``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from _bootstrap import ROOT, import_claimx
+from _runs import start_run
+
+warnings.filterwarnings("ignore", category=FutureWarning)  # a regex in scispaCy's tokenizer rules
+
+DOCUMENT_SOURCES = ("bc5cdr", "ncbi", "biored", "genia", "claim_sentences", "synthetic")
+ENTITY_ONLY = ("ebm_nlp",)  # no title/abstract parts: their example texts are used
+
+
+def _keys(text: str) -> tuple[str, str]:
+    """Two keys that find the same abstract across corpora (with or without its title): its first and last
+    150 letters and digits."""
+    flat = re.sub(r"[^a-z0-9]+", "", text.lower())
+    return flat[:150], flat[-150:]
+
+
+def heldout_keys() -> set[str]:
+    """Keys (`_keys`) of every dev, genre-dev and held-out text the student must not see."""
+    from claimx.corpora import OVERLAP_FILE, corpora_dir
+    from claimx.corpora.examples import load_examples
+    from claimx.corpora.mechanistic import load_mechclaims
+    from claimx.corpora.texts import document_texts
+
+    texts = [t for s in DOCUMENT_SOURCES if s != "synthetic" for t in document_texts(s, "dev").values()]
+    texts += [e.text for c in ("bc5cdr", "ncbi", "biored", "ebm_nlp") for e in load_examples(c, "dev")]
+    texts += [d["text"] for split in ("dev", "genre_dev") for d in load_mechclaims(split)]
+    keys = {k for t in texts for k in _keys(t)}
+    test_pmids = {line.split("\t")[1] for line in (corpora_dir() / OVERLAP_FILE).read_text().splitlines()[1:]}
+    return keys | {f"pmid:{p}" for p in test_pmids}
+
+
+def training_texts(log) -> tuple[list[tuple[str, list[tuple[int, int]]]], dict[str, int]]:
+    """(text, sentence spans) of the distillation set and the count kept per source."""
+    from claimx.corpora import claim_sources as cd
+    from claimx.corpora.examples import load_examples
+    from claimx.corpora.mechanistic import sentence_spans
+    from claimx.corpora.texts import document_parts, join_title
+
+    held, seen = heldout_keys(), set()
+    out: list[tuple[str, list[tuple[int, int]]]] = []
+    counts: dict[str, int] = {}
+
+    def add(source: str, did: str, text: str, sentences) -> None:
+        keys = _keys(text)
+        pmid = did.rsplit(":", 1)[-1]
+        if f"pmid:{pmid}" in held or keys[0] in held or keys[1] in held or keys in seen:
+            return
+        seen.add(keys)
+        out.append((text, list(sentences)))
+        counts[source] = counts.get(source, 0) + 1
+
+    for source in DOCUMENT_SOURCES:
+        for did, (title, abstract) in document_parts(source, "train").items():
+            add(source, did, join_title(title, abstract), sentence_spans(title, abstract))
+    for corpus in ENTITY_ONLY:
+        for e in load_examples(corpus, "train"):
+            add(corpus, e.id, e.text, sentence_spans("", e.text))
+    for d in cd.load_bioscope():
+        add("bioscope", d.id, d.text, sentence_spans("", d.text))
+    for d in cd.load_causal() + cd.load_sciclaim():  # single sentences, as ex("one sentence") sees them
+        add(d.source, d.id, d.text, d.sentences)
+    log("distillation texts: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" ({len(out)} in all)")
+    return out, counts
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--teacher", default=str(ROOT / "models" / "claimx-minilm"), help="model folder or installed name")
+    ap.add_argument("--layers", type=int, nargs="+", default=[0, 2, 4], help="teacher encoder layers the student keeps")
+    ap.add_argument("--branch-layers", type=int, default=0, help="the student's claim branch layers (0: shared top)")
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--head-lr", type=float, default=3e-4)
+    ap.add_argument("--temperature", type=float, default=2.0)
+    ap.add_argument("--batch-tokens", type=int, default=8192)
+    ap.add_argument("--limit", type=int, help="first N texts only (a smoke run)")
+    ap.add_argument("--name", default="claimx-minilm-small")
+    ap.add_argument("--version", default="0.1.0")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int)
+    ap.add_argument("--resume", action="store_true", help="go on from OUT/checkpoint.pt (saved after every epoch)")
+    args = ap.parse_args(argv)
+    import_claimx()
+    import torch
+
+    from claimx.models.encoder import save_encoder
+    from claimx.models.spec import load_spec
+    from claimx.models.training.distill import DistillConfig, distill
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    ckpt, log, command = start_run(out, "distill.py", argv, args.resume)
+    t0 = time.perf_counter()
+    texts, counts = training_texts(log)
+    texts = texts[:args.limit] if args.limit else texts
+    cfg = DistillConfig(teacher=args.teacher, layers=tuple(args.layers), branch_layers=args.branch_layers,
+                        epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, temperature=args.temperature,
+                        batch_tokens=args.batch_tokens)
+    try:
+        student, tok, hist = distill(cfg, texts, device=args.device, log=log, checkpoint=ckpt,
+                                     logits_cache=out / "teacher-logits.pt")
+    except ValueError as e:  # a checkpoint of another run
+        raise SystemExit(str(e)) from None
+    teacher = load_spec(args.teacher)
+    info = {k: teacher.meta[k] for k in ("base_model", "trained_on", "linker") if k in teacher.meta}
+    info["distillation"] = {"teacher": teacher.label, "command": command, "texts": counts, "layers": args.layers,
+                            "seconds": round(sum(h["seconds"] for h in hist), 1)}
+    folder = save_encoder(student, tok, out / "model", name=args.name, version=args.version,
+                          dtype=teacher.meta.get("weights_dtype"), info=info)
+    if teacher.linker is not None:  # the linker is not distilled: the student uses the teacher's lexicon
+        shutil.copytree(teacher.path / teacher.linker.folder, folder / teacher.linker.folder, dirs_exist_ok=True)
+        meta = json.loads((folder / "claimx.json").read_text())
+        meta["components"] = [*meta["components"], "linker"]
+        (folder / "claimx.json").write_text(json.dumps(meta, indent=2) + "\n")
+    ckpt.unlink()
+    metrics = {"command": command, "config": {k: list(v) if isinstance(v, tuple) else v for k, v in vars(cfg).items()},
+               "texts": counts, "history": hist, "seconds": round(time.perf_counter() - t0, 1)}
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n")
+    log(f"wrote {folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
