@@ -74,6 +74,9 @@ def main(argv=None) -> int:
     ap.add_argument("--frame-copies", action="store_true",
                     help="also train on review/perspective documents whose 'In this review, we summarize ...' frames are "
                          "reworded (guideline 6: the frame never decides claim or scope)")
+    ap.add_argument("--tail-copies", action="store_true",
+                    help="also train on review/perspective documents whose framed sentences announce one more topic "
+                         "(', and outline directions for future research'), labels kept (guideline 6)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--causal-folds", type=int, default=0, help="k-fold CV on the causal-language data instead")
     ap.add_argument("--cv-sources", nargs="+", default=["causal"], choices=SOURCES,
@@ -166,6 +169,7 @@ def main(argv=None) -> int:
         mech = data.get("mechclaims", [])
         abbreviated = cd.abbreviation_copies(mech) if args.abbreviation_copies else []
         framed = cd.frame_copies(mech) if args.frame_copies else []
+        framed += cd.tail_copies(mech) if args.tail_copies else []
         train += abbreviated + framed * (args.repeat_genre * args.repeat_mechclaims)  # framed: as often as their originals
         if args.sentence_copies:
             alone = cd.sentence_copies(mech)

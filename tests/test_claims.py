@@ -348,3 +348,23 @@ def test_frame_copies_reword_the_reporting_frame_of_genre_papers_only():
     assert [(copy.text[s:e], label) for s, e, label in copy.roles] == [("two-hit model", "MECHANISM")]
     research = ClaimDoc("r", "test", text, sents, doc.allowed, doc.key, doc.hedged, doc.negated, roles=[model])
     assert frame_copies([research]) == []  # a research paper's "we present" reports a finding: left alone
+
+
+def test_tail_copies_announce_one_more_topic_in_framed_sentences_only():
+    from claimx.corpora.claim_sources import tail_copies
+
+    parts = ["In this review, we summarize the two-hit model of gout.", "Urate rose.",
+             "We then discuss current treatments."]
+    text = " ".join(parts)
+    sents = [(text.index(t), text.index(t) + len(t)) for t in parts]
+    model = (text.index("two-hit"), text.index("gout") + 4, "MECHANISM")
+    doc = ClaimDoc("d", "test", text, sents, [("mechanistic",), ("none",), ("none",)], [1, 0, 0], [0, None, None],
+                   [0, None, None], roles=[model], meta={"genre": "review"})
+    (copy,) = tail_copies([doc])
+    first, second, third = (copy.text[s:e] for s, e in copy.sentences)
+    assert first.startswith("In this review, we summarize the two-hit model of gout, ") and first.endswith(".")
+    assert second == "Urate rose." and third.startswith("We then discuss current treatments, ") and third != parts[2]
+    assert (copy.allowed, copy.hedged) == (doc.allowed, doc.hedged)
+    assert [(copy.text[s:e], label) for s, e, label in copy.roles] == [("two-hit model of gout", "MECHANISM")]
+    research = ClaimDoc("r", "test", text, sents, doc.allowed, doc.key, doc.hedged, doc.negated, roles=[model])
+    assert tail_copies([research]) == []

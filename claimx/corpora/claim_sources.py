@@ -36,7 +36,7 @@ from .mechanistic import find_whole_word, load_mechclaims
 from .pubtator import read_pubtator_concepts
 from .texts import SOURCES, join_title
 
-__all__ = ["CAUSAL_LABELS", "NOT_A_CLAIM", "ClaimDoc", "abbreviation_copies", "definition_share", "frame_copies", "load_bioscope",
+__all__ = ["CAUSAL_LABELS", "NOT_A_CLAIM", "ClaimDoc", "abbreviation_copies", "definition_share", "frame_copies", "tail_copies", "load_bioscope",
            "load_causal", "load_cdr_cid", "load_claim_sentences", "load_mechclaims_docs", "load_sciclaim",
            "sentence_copies"]
 
@@ -360,7 +360,7 @@ _FRAME = re.compile(
     r"|hypothesis paper|perspective paper|opinion piece)|Here),?\s+)?(?P<we>[Ww]e) (?P<adverb>(?:then|also|further"
     r"|briefly|first|finally) )?(?P<verb>summari[sz]e|present|outline|describe|review|discuss|revisit|highlight"
     r"|(?P<hedge>propose|advance|put forward)(?! that\b))\b")
-_INTROS = ("", "Here, ", "In this review, ", "In this perspective, ", "In the current short perspective paper, ",
+_INTROS = ("", "Here, ", "In this review, ", "In this perspective, ", "In this short perspective paper, ",
            "In this commentary, ")
 _FRAME_VERBS = ("summarize", "present", "outline", "describe", "review", "discuss")
 
@@ -392,4 +392,30 @@ def frame_copies(docs: Sequence[ClaimDoc]) -> list[ClaimDoc]:
                 hedged[k] = None
         if edits:
             out.append(_edited(doc, edits, "frame", hedged))
+    return out
+
+
+# Guideline section 6 again: a sentence that commits the authors to a relation or a model is a claim whatever
+# topics it announces besides ("We summarize the X model of Y, and review the evidence"); one that only announces
+# topics stays a scope statement with more of them.
+_TAILS = (", and discuss the supporting experimental and clinical evidence", ", and briefly review open questions",
+          ", while highlighting gaps in current knowledge", ", and outline directions for future research",
+          ", and consider the implications for treatment", ", together with the main lines of evidence")
+
+
+def tail_copies(docs: Sequence[ClaimDoc]) -> list[ClaimDoc]:
+    """Copies of the perspective / review / hypothesis / commentary documents of ``docs`` in which every sentence
+    that opens with a reporting frame (claim or scope statement alike) ends with one more announced topic
+    (", and outline directions for future research", picked by a hash of document and sentence) before its final
+    full stop, every label kept: without these the heads read a long list of announced topics as scope and drop
+    the claim at its head. Documents with no such sentence get no copy."""
+    out = []
+    for doc in docs:
+        if doc.meta.get("genre", "research") == "research":
+            continue
+        edits = [(e - 1, e - 1, _TAILS[zlib.crc32(f"{doc.id}#{k}".encode()) % len(_TAILS)])
+                 for k, (s, e) in enumerate(doc.sentences)
+                 if _FRAME.match(doc.text, s, e) and doc.text[e - 1] == "." and doc.text[e - 2].isalnum()]
+        if edits:
+            out.append(_edited(doc, edits, "tail", list(doc.hedged)))
     return out
