@@ -102,6 +102,8 @@ def test_a_student_with_all_teacher_layers_is_the_teacher(tiny_model: Path):
         assert _forward(small, batch)["roles"].shape == want["roles"].shape
     with pytest.raises(ValueError, match="indices of the teacher's 2 encoder layers"):
         student_from_teacher(teacher, [2])
+    with pytest.raises(ValueError, match="branch_layers 2: give 0 to 1"):
+        student_from_teacher(teacher, [0, 1], branch_layers=2)
 
 
 def test_distillation_moves_the_student_towards_the_teacher_and_resumes(tiny_model: Path, tmp_path: Path):
@@ -147,3 +149,15 @@ def test_distillation_moves_the_student_towards_the_teacher_and_resumes(tiny_mod
     assert spec.claims.branch_layers == 0
     (pred,) = Predictor.load(spec, device="cpu", precision="fp32").predict([(TEXT, SENTENCES)])
     assert len(pred.sentences) == 3
+
+
+def test_distillation_losses_with_no_sentence_in_the_batch_are_zero():
+    import torch
+
+    from claimx.models.training.distill import distill_losses
+
+    out = {"entities": torch.zeros(1, 4, 3, 3), "roles": torch.zeros(1, 4, 3, 3), "type": torch.zeros(0, 5),
+           "flags": torch.zeros(0, 3)}
+    target = {k: v.clone() for k, v in out.items()}
+    parts = distill_losses(out, target, torch.tensor([[False, True, True, False]]), 2.0)
+    assert {k: float(v) for k, v in parts.items()} == {"entities": 0.0, "roles": 0.0, "type": 0.0, "flags": 0.0}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import math
+import os
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -41,7 +42,7 @@ Text = tuple[str, Sequence[tuple[int, int]]]  # a text and its sentence (start, 
 @dataclass
 class DistillConfig:
     teacher: str = "claimx-minilm"  # model folder or installed name
-    layers: tuple[int, ...] = (0, 2, 4)  # teacher encoder layers the student keeps, in order
+    layers: tuple[int, ...] = (1, 3, 5)  # teacher encoder layers the student keeps, in order
     branch_layers: int = 0  # the student's claim branch (from its last `branch_layers` teacher branch layers)
     epochs: int = 8
     lr: float = 1e-4  # encoder and branch
@@ -76,8 +77,9 @@ def student_from_teacher(teacher: ClaimxEncoder, layers: Sequence[int], branch_l
     student.heads["entities"].load_state_dict(teacher.heads["entities"].state_dict())
     if teacher.claims is not None:
         theirs = teacher.heads["claims"]
-        if branch_layers > len(theirs.branch):
-            raise ValueError(f"branch_layers {branch_layers}: the teacher's claim branch has {len(theirs.branch)}")
+        if not 0 <= branch_layers <= min(len(theirs.branch), len(layers)):
+            raise ValueError(f"branch_layers {branch_layers}: give 0 to {min(len(theirs.branch), len(layers))} (the "
+                             f"teacher's claim branch has {len(theirs.branch)} layers, the student {len(layers)})")
         mine = student.add_claims(replace(teacher.claims, branch_layers=branch_layers))
         state = {k: v for k, v in theirs.state_dict().items() if not k.startswith("branch.")}
         for j, layer in enumerate(theirs.branch[len(theirs.branch) - branch_layers:]):
@@ -133,6 +135,9 @@ def distill_losses(out: dict[str, torch.Tensor], target: dict[str, torch.Tensor]
     parts = {"entities": _soft_bio(out["entities"], target["entities"], keep, temp)}
     if "roles" in target:
         parts["roles"] = _soft_bio(out["roles"], target["roles"], keep, temp)
+        if not out["type"].shape[0]:  # no window of the batch owns a sentence
+            parts["type"] = parts["flags"] = out["type"].new_zeros(()).float()
+            return parts
         s, t = (out["type"].float() / temp).log_softmax(-1), (target["type"].float() / temp).log_softmax(-1)
         parts["type"] = F.kl_div(s, t, log_target=True, reduction="batchmean") * temp ** 2
         t = target["flags"].float() / temp  # binary KL: cross-entropy less the target's own entropy
@@ -164,15 +169,18 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, device: str = "cpu", l
                for w in document_windows(d, p, sents, settings, cls_id, sep_id)]
     data = hashlib.sha1(repr([(t, list(s)) for t, s in texts]).encode()).hexdigest()
     weights = hashlib.sha1((spec.path / "model.safetensors").read_bytes()).hexdigest()
-    key = {"teacher": weights, "data": data, "precision": cfg.precision}
+    layout = hashlib.sha1(repr([(w.doc, w.ids.tolist(), w.sentence_ids) for w in windows]).encode()).hexdigest()
+    key = {"teacher": weights, "windows": layout, "precision": str(amp)}  # what the logits depend on
     cached = torch.load(logits_cache, weights_only=False) if logits_cache and Path(logits_cache).exists() else None
-    reused = cached is not None and cached["key"] == key
+    reused = cached is not None and cached["key"] == key and len(cached["targets"]) == len(windows)
     if reused:
         targets = cached["targets"]
     else:
         targets = teacher_logits(teacher, windows, tokenizer.pad_token_id, dev, amp)
         if logits_cache:
-            torch.save({"key": key, "targets": targets}, logits_cache)
+            tmp = Path(f"{logits_cache}.tmp")
+            torch.save({"key": key, "targets": targets}, tmp)
+            os.replace(tmp, logits_cache)  # a run killed while saving leaves no half-written cache
     del teacher
     n_pieces = sum(len(w) for w in windows)
     log(f"data: {len(texts)} texts -> {len(windows)} windows, {n_pieces} pieces, "
@@ -214,7 +222,7 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, device: str = "cpu", l
     def after_epoch(epoch: int, row: dict) -> dict:
         return {"dev": evaluate(student, tokenizer, epoch)} if evaluate is not None else {}
 
-    fingerprint = {**asdict(cfg), "windows": len(windows), "pieces": n_pieces, "data": data}
+    fingerprint = {**asdict(cfg), "teacher": weights, "windows": layout, "pieces": n_pieces, "data": data}
     history = run_epochs(student, opt, sched, epochs, losses, grad_clip=cfg.grad_clip, after_epoch=after_epoch,
                          log=log, checkpoint=checkpoint, fingerprint=fingerprint)
     return student, tokenizer, history
