@@ -116,8 +116,12 @@ def _machine(device: str) -> str:
     def has(probe: str) -> bool:
         return bool(getattr(torch.cpu, probe, lambda: False)())
 
-    line = (f"{cpu}, {os.cpu_count()} CPUs (AMX: {has('_is_amx_tile_supported')}, AVX512-BF16: "
-            f"{has('_is_avx512_bf16_supported')}), torch {torch.__version__} ({torch.get_num_threads()} threads)")
+    flags = open("/proc/cpuinfo").read() if os.path.exists("/proc/cpuinfo") else ""
+    kind = ("AMX (bf16 native)" if has("_is_amx_tile_supported") else
+            "AVX-512 with BF16" if has("_is_avx512_bf16_supported") else
+            "AVX-512 (no BF16)" if " avx512f" in flags else "AVX2 only (bf16 emulated)" if " avx2" in flags else "other")
+    line = (f"{cpu}, {os.cpu_count()} CPUs, CPU kind: {kind}, torch {torch.__version__} "
+            f"({torch.get_num_threads()} threads)")
     if device == "cuda" and torch.cuda.is_available():
         line += f", GPU {torch.cuda.get_device_name(0)}"
     return line
@@ -153,6 +157,11 @@ def stages(src: Path, device: str, precision: str, n: int) -> list[tuple[str, fl
     return out
 
 
+def _model_label(folder: Path) -> str:
+    meta = json.loads((folder / "claimx.json").read_text(encoding="utf-8"))
+    return f"{meta['name']} {meta['version']}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=500, help="number of abstracts")
@@ -164,6 +173,8 @@ def main() -> None:
     ap.add_argument("--baseline-checkout", type=Path,
                     help="also run the claimx rows with the claimx of this checkout (e.g. a `git worktree` of an older "
                          "commit), alternating with this one")
+    ap.add_argument("--models", nargs="+", type=Path,
+                    help="run the claimx rows with each of these model folders (default: the default model), side by side")
     ap.add_argument("--repeat", type=int, default=1, help="run each row this many times, alternating; report the median")
     ap.add_argument("--one", choices=["claimx", "hf"], help=argparse.SUPPRESS)
     ap.add_argument("--input", help=argparse.SUPPRESS)
@@ -182,22 +193,24 @@ def main() -> None:
         src = Path(tmp) / "in.jsonl"
         src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
         checkouts = [ROOT] + ([args.baseline_checkout.resolve()] if args.baseline_checkout else [])
-        rows = [("claimx", p, c) for p in args.precision for c in checkouts] + [("hf", p, ROOT) for p in args.baselines]
+        models = [m.resolve() for m in args.models] if args.models else [None]
+        rows = [("claimx", p, c, m) for p in args.precision for c in checkouts for m in models]
+        rows += [("hf", p, ROOT, None) for p in args.baselines]
         runs: dict[tuple, list[dict]] = {row: [] for row in rows}
         for _ in range(args.repeat):
-            for kind, precision, checkout in rows:
+            for kind, precision, checkout, model in rows:
                 cmd = [sys.executable, str(checkout / "scripts" / "bench.py"), "--one", kind, "--input", str(src),
                        "--device", args.device, "--precision", precision, "--batch-size", str(args.batch_size)]
-                env = {**os.environ, "PYTHONPATH": str(checkout)}
+                env = {**os.environ, "PYTHONPATH": str(checkout), **({"CLAIMX_MODEL": str(model)} if model else {})}
                 p = subprocess.run(cmd, capture_output=True, text=True, cwd=checkout, env=env)
                 if p.returncode:
                     print(p.stderr, file=sys.stderr)
-                    raise SystemExit(f"{kind} {precision} ({checkout}) failed")
-                runs[(kind, precision, checkout)].append(json.loads(p.stdout.strip().splitlines()[-1]))
+                    raise SystemExit(f"{kind} {precision} ({checkout}, model {model or 'default'}) failed")
+                runs[(kind, precision, checkout, model)].append(json.loads(p.stdout.strip().splitlines()[-1]))
         results = []
-        for (kind, precision, checkout), done in runs.items():
+        for (kind, precision, checkout, model), done in runs.items():
             median = sorted(done, key=lambda r: r["seconds"])[len(done) // 2]
-            label = kind if checkout == ROOT else f"{kind} @{checkout.name}"
+            label = kind + ("" if checkout == ROOT else f" @{checkout.name}") + (f" [{_model_label(model)}]" if model else "")
             results.append((label, precision, {**median, "all_seconds": [round(r["seconds"], 1) for r in done]}))
         stage_times = stages(src, args.device, args.precision[0], args.stages) if args.stages else []
 
@@ -206,13 +219,14 @@ def main() -> None:
     base = {p: r["records"] / r["seconds"] for k, p, r in results if k == "hf"}
     print(f"each row: median of {args.repeat} run(s), rows alternating")
     ref = base.get("fp32")
-    head = f"{'what':<34}{'precision':>10}{'records':>9}{'seconds':>9}{'abstracts/s':>13}{'pieces/s':>10}{'peak RSS MB':>13}"
+    width = max(34, *(len("claimx extract (end to end)" + k[len("claimx"):]) + 1 for k, _, _ in results))
+    head = f"{'what':<{width}}{'precision':>10}{'records':>9}{'seconds':>9}{'abstracts/s':>13}{'pieces/s':>10}{'peak RSS MB':>13}"
     print(head + (f"{'× HF fp32':>11}" if ref else ""))
     for kind, precision, r in results:
         what = ("HF pipelines (tokens + sentences)" if kind == "hf" else
                 "claimx extract (end to end)" + kind[len("claimx"):])
         rate = r["records"] / r["seconds"]
-        line = (f"{what:<34}{precision:>10}{r['records']:>9}{r['seconds']:>9.1f}{rate:>13.1f}"
+        line = (f"{what:<{width}}{precision:>10}{r['records']:>9}{r['seconds']:>9.1f}{rate:>13.1f}"
                 f"{pieces / r['seconds']:>10.0f}{r['peak_rss_mb']:>13.0f}")
         print(line + (f"{rate / ref:>11.2f}" if ref else "") + (f"   runs: {r['all_seconds']} s" if args.repeat > 1 else ""))
     if stage_times:
