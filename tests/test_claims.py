@@ -156,6 +156,12 @@ def test_role_spans_lose_ragged_punctuation_at_their_ends():
         ("miR135a", "AGENT", 0.9), ("loss", "EFFECT", 0.8), ("(of 5-HT1A)", "AGENT", 0.6),
         ("of 5-HT1A", "MECHANISM", 0.7), ("IL-6", "AGENT", 0.4), ("IL-6", "AGENT", 0.3), ("HFE-/-", "AGENT", 0.2),
         ("-1607 alleles", "EFFECT", 0.1)]
+    text = "stress pathology (CSP) in a protein kinase C (PKC, (a) kinase"
+    a = text.index("a protein")
+    spans = [(0, text.index(")"), "MECHANISM", 0.9), (a, text.index(","), "AGENT", 0.8), (a, len(text), "AGENT", 0.7)]
+    # "stress pathology (CSP", "a protein kinase C (PKC", "a protein kinase C (PKC, (a) kinase"
+    assert [text[s:e] for s, e, _, _ in trim_punctuation(spans, text)] == ["stress pathology", "a protein kinase C",
+                                                                           "a protein kinase C"]
 
 
 def test_branch_reproduces_the_encoders_top_layers_and_losses_are_finite():
