@@ -38,8 +38,8 @@ def _claim_with(result, label, text):
     return [c for c in result.claims if any(r.label == label and r.text == text for r in c.roles)]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 4 open: the shipped claim model finds no claim in this perspective "
-                   "abstract (P(claim) < 0.01 for every sentence); see the model card")
+@pytest.mark.xfail(strict=True, reason="issue 14 open: 0.4.0 finds the summarize sentence's mechanistic claim but not "
+                   "the 'presence of synaptic-based chronic stress pathology' one; see the model card")
 def test_example_abstract_claims(shipped_extractor, example):
     """Issue 4: the mechanistic claims of the guideline's worked example, and no claim for the background."""
     result = shipped_extractor(example)
@@ -127,8 +127,6 @@ def test_plain_negated_claims_keep_their_negation_alone(shipped_extractor):
     assert alone == [True] * 7
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: 0.3.0 loses the negation of 'Aspirin did not reduce mortality in "
-                   "patients with sepsis.' inside an abstract (6 of 7; 0.2.0 had 7 of 7); see the model card")
 def test_plain_negated_claims_keep_their_negation_in_an_abstract(shipped_extractor):
     _, inside = _negated(shipped_extractor)
     assert inside == [True] * 7
