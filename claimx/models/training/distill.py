@@ -130,11 +130,18 @@ def _soft_bio(student: torch.Tensor, teacher: torch.Tensor, keep: torch.Tensor, 
 
 
 def distill_losses(out: dict[str, torch.Tensor], target: dict[str, torch.Tensor], keep: torch.Tensor,
-                   temp: float) -> dict[str, torch.Tensor]:
-    """Soft-target losses of every head: ``keep`` [B, T] marks the pieces scored (not [CLS]/[SEP]/padding)."""
+                   temp: float, sentence_of_piece: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    """Soft-target losses of every head: ``keep`` [B, T] marks the pieces scored (not [CLS]/[SEP]/padding).
+    With ``sentence_of_piece`` [B, T] roles are scored only in sentences the teacher calls a claim: the teacher
+    learned roles there only (`--roles-in-claims-only`), and a mean over every piece dilutes the claims' few."""
     parts = {"entities": _soft_bio(out["entities"], target["entities"], keep, temp)}
     if "roles" in target:
-        parts["roles"] = _soft_bio(out["roles"], target["roles"], keep, temp)
+        role_keep = keep
+        if sentence_of_piece is not None:
+            claim = target["type"].float().argmax(-1) != 0  # [S]: column 0 is "not a claim"
+            inside = sentence_of_piece >= 0
+            role_keep = keep & inside & claim[sentence_of_piece.clamp(min=0)] if claim.numel() else inside
+        parts["roles"] = _soft_bio(out["roles"], target["roles"], role_keep, temp)
         if not out["type"].shape[0]:  # no window of the batch owns a sentence
             parts["type"] = parts["flags"] = out["type"].new_zeros(()).float()
             return parts
@@ -215,7 +222,7 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, device: str = "cpu", l
         keep[torch.arange(len(batch_ids), device=dev), t["attention_mask"].sum(1) - 1] = False  # [SEP]
         with torch.autocast(dev.type, dtype=amp or torch.float32, enabled=amp is not None):
             out = _forward(student, t)
-        parts = distill_losses(out, target, keep, cfg.temperature)
+        parts = distill_losses(out, target, keep, cfg.temperature, t["sentence_of_piece"])
         parts["loss"] = sum(parts.values())
         return parts
 
