@@ -122,6 +122,10 @@ def _machine(device: str) -> str:
             "AVX-512 (no BF16)" if " avx512f" in flags else "AVX2 only (bf16 emulated)" if " avx2" in flags else "other")
     line = (f"{cpu}, {os.cpu_count()} CPUs, CPU kind: {kind}, torch {torch.__version__} "
             f"({torch.get_num_threads()} threads)")
+    limits = [f"{k}={os.environ[k]}" for k in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS")
+              if os.environ.get(k)]
+    if limits:  # an AVX-512 CPU run with AVX2 kernels only (all three =avx2 / AVX2)
+        line += f", kernels limited by {' '.join(limits)}"
     if device == "cuda" and torch.cuda.is_available():
         line += f", GPU {torch.cuda.get_device_name(0)}"
     return line

@@ -143,3 +143,16 @@ def test_a_spec_is_used_as_given(tiny_model):
     assert ex.spec == unreachable and ex.nlp.get_pipe("claimx_model").spec == unreachable
     assert ex("Ketamine reduced pain.").claims == []
     assert claimx.load(spec, device="cpu")("Ketamine reduced pain.").claims != []
+
+
+def test_a_checkout_finds_its_own_models_by_name(tiny_model, monkeypatch, tmp_path):
+    import shutil
+
+    from claimx.models import spec as spec_module
+
+    shutil.copytree(tiny_model, tmp_path / "claimx-tiny-small")
+    monkeypatch.setattr(spec_module, "_CHECKOUT_MODELS", tmp_path)
+    monkeypatch.delenv("CLAIMX_MODEL", raising=False)
+    assert spec_module.find_model("claimx-tiny-small") == tmp_path / "claimx-tiny-small"
+    with pytest.raises(claimx.ModelError, match="no model 'claimx-tiny': not a folder"):
+        spec_module.find_model("claimx-tiny")  # not in the checkout's models/ and not installed
