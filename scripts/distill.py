@@ -129,7 +129,8 @@ def main(argv=None) -> int:
     except ValueError as e:  # a checkpoint of another run
         raise SystemExit(str(e)) from None
     teacher = load_spec(args.teacher)
-    info = {k: teacher.meta[k] for k in ("base_model", "trained_on", "linker") if k in teacher.meta}
+    info = {k: teacher.meta[k] for k in ("base_model", "linker") if k in teacher.meta}
+    info["trained_on"] = f"the teacher's outputs on train-split texts (teacher trained on {teacher.meta.get('trained_on')})"
     info["distillation"] = {"teacher": teacher.label, "command": command, "texts": counts, "layers": args.layers,
                             "branch_layers": args.branch_layers,
                             "seconds": round(sum(h["seconds"] for h in hist), 1)}

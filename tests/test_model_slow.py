@@ -151,3 +151,16 @@ def test_shipped_linker_links_the_example_abstract(shipped_extractor):
     assert concepts["depression"].id in {"MESH:D003866", "MESH:D003863"}  # Depressive Disorder / Depression
     assert all(e.concept is None for e in result.entities if e.label == "OUTCOME")
     assert shipped_extractor.spec.linker is not None and shipped_extractor.spec.linker.folder == "linker"
+
+
+def test_the_small_model_is_found_by_name_and_reads_the_example(example):
+    import claimx
+
+    ex = claimx.load("claimx-minilm-small", device="cpu")
+    assert ex.spec.path == SHIPPED_MODEL.parent / "claimx-minilm-small"
+    result = ex(example)
+    assert {("Ketamine", "DRUG"), ("depression", "DISORDER"), ("psychiatric disorders", "DISORDER")} <= _ents(result)
+    # 0.1.0 finds sentence 3 as a (descriptive) claim, not the summarize sentence: its model card
+    (claim,) = result.claims
+    assert claim.text.startswith("In the current short perspective paper, we present evidence supporting the presence")
+    assert any(e.concept is not None for e in result.entities)  # the teacher's linker came with it
