@@ -163,17 +163,19 @@ def test_distillation_losses_with_no_sentence_in_the_batch_are_zero():
     assert {k: float(v) for k, v in parts.items()} == {"entities": 0.0, "roles": 0.0, "type": 0.0, "flags": 0.0}
 
 
-def test_distillation_scores_roles_only_in_the_teachers_claim_sentences():
+def test_distillation_scores_roles_only_in_the_teachers_relational_claims():
     import torch
 
     from claimx.models.training.distill import distill_losses
 
-    target = {"entities": torch.zeros(1, 4, 3, 3), "roles": torch.zeros(1, 4, 3, 3),
-              "type": torch.tensor([[5.0, 0, 0, 0, 0], [0, 5.0, 0, 0, 0]]), "flags": torch.zeros(2, 3)}
+    # sentences: 0 not a claim, 1 a descriptive claim (no roles are read there), 2 a mechanistic claim
+    target = {"entities": torch.zeros(1, 5, 3, 3), "roles": torch.zeros(1, 5, 3, 3),
+              "type": torch.tensor([[5.0, 0, 0, 0, 0], [0, 0, 0, 0, 5.0], [0, 5.0, 0, 0, 0]]),
+              "flags": torch.zeros(3, 3)}
     out = {k: v.clone() for k, v in target.items()}
-    out["roles"][0, 1, 0] = torch.tensor([0.0, 4.0, 0.0])  # differs from the teacher in sentence 0 (not a claim)
-    keep, sop = torch.tensor([[False, True, True, False]]), torch.tensor([[-1, 0, 1, -1]])
+    out["roles"][0, 1, 0] = out["roles"][0, 2, 0] = torch.tensor([0.0, 4.0, 0.0])  # differ in sentences 0 and 1
+    keep, sop = torch.tensor([[False, True, True, True, False]]), torch.tensor([[-1, 0, 1, 2, -1]])
     assert float(distill_losses(out, target, keep, 2.0, sop)["roles"]) == 0.0
-    assert float(distill_losses(out, target, keep, 2.0)["roles"]) > 0.0
-    out["roles"][0, 2, 0] = torch.tensor([0.0, 4.0, 0.0])  # ... and in sentence 1 (a mechanistic claim)
+    assert float(distill_losses(out, target, keep, 2.0)["roles"]) > 0.0  # without sentences: every piece
+    out["roles"][0, 3, 0] = torch.tensor([0.0, 4.0, 0.0])  # ... and in sentence 2
     assert float(distill_losses(out, target, keep, 2.0, sop)["roles"]) > 0.0

@@ -169,7 +169,7 @@ def find_model(name_or_path: str | Path | None = None) -> Path:
     if given is not None and Path(given).is_dir():
         return Path(given)
     name = DEFAULT_MODEL if given is None else str(given)
-    if "/" not in name and (_CHECKOUT_MODELS / name / "claimx.json").is_file():
+    if len(Path(name).parts) == 1 and (_CHECKOUT_MODELS / name / "claimx.json").is_file():
         return _CHECKOUT_MODELS / name  # a source checkout: its own models, not older installed copies
     entry = installed_models().get(name)
     if entry is not None:

@@ -28,6 +28,7 @@ import torch
 import torch.nn.functional as F
 
 from ..encoder import ClaimxEncoder, load_encoder
+from ..heads import TYPE_CLASSES
 from ..predictor import autocast_dtype
 from ..spec import load_spec
 from ..windows import Window, collate, document_windows, pack, tokenize
@@ -132,13 +133,15 @@ def _soft_bio(student: torch.Tensor, teacher: torch.Tensor, keep: torch.Tensor, 
 def distill_losses(out: dict[str, torch.Tensor], target: dict[str, torch.Tensor], keep: torch.Tensor,
                    temp: float, sentence_of_piece: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """Soft-target losses of every head: ``keep`` [B, T] marks the pieces scored (not [CLS]/[SEP]/padding).
-    With ``sentence_of_piece`` [B, T] roles are scored only in sentences the teacher calls a claim: the teacher
-    learned roles there only (`--roles-in-claims-only`), and a mean over every piece dilutes the claims' few."""
+    With ``sentence_of_piece`` [B, T] roles are scored only in the sentences the teacher makes relational claims
+    (P(claim) ≥ 0.5 and a type other than descriptive, as claimx reads roles): it learned roles there only
+    (`--roles-in-claims-only`), and a mean over every piece dilutes those few."""
     parts = {"entities": _soft_bio(out["entities"], target["entities"], keep, temp)}
     if "roles" in target:
         role_keep = keep
         if sentence_of_piece is not None:
-            claim = target["type"].float().argmax(-1) != 0  # [S]: column 0 is "not a claim"
+            p = target["type"].float().softmax(-1)  # [S, TYPE_CLASSES]: none, mechanistic, ..., descriptive
+            claim = (p[:, 0] <= 0.5) & (p[:, 1:].argmax(-1) != TYPE_CLASSES.index("descriptive") - 1)
             inside = sentence_of_piece >= 0
             role_keep = keep & inside & claim[sentence_of_piece.clamp(min=0)] if claim.numel() else inside
         parts["roles"] = _soft_bio(out["roles"], target["roles"], role_keep, temp)
