@@ -27,6 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ...results import RELATIONAL_TYPES
 from ..encoder import ClaimxEncoder, load_encoder
 from ..heads import TYPE_CLASSES
 from ..predictor import autocast_dtype
@@ -140,10 +141,12 @@ def distill_losses(out: dict[str, torch.Tensor], target: dict[str, torch.Tensor]
     if "roles" in target:
         role_keep = keep
         if sentence_of_piece is not None:
-            p = target["type"].float().softmax(-1)  # [S, TYPE_CLASSES]: none, mechanistic, ..., descriptive
-            claim = (p[:, 0] <= 0.5) & (p[:, 1:].argmax(-1) != TYPE_CLASSES.index("descriptive") - 1)
-            inside = sentence_of_piece >= 0
-            role_keep = keep & inside & claim[sentence_of_piece.clamp(min=0)] if claim.numel() else inside
+            p = target["type"].float().softmax(-1)  # [S, TYPE_CLASSES]: none first
+            relational = torch.tensor([c in RELATIONAL_TYPES for c in TYPE_CLASSES[1:]], device=p.device)
+            claim = (p[:, 0] <= 0.5) & relational[p[:, 1:].argmax(-1)]  # P(claim) >= 0.5, a relational type
+            role_keep = keep & (sentence_of_piece >= 0)
+            if claim.numel():
+                role_keep &= claim[sentence_of_piece.clamp(min=0)]
         parts["roles"] = _soft_bio(out["roles"], target["roles"], role_keep, temp)
         if not out["type"].shape[0]:  # no window of the batch owns a sentence
             parts["type"] = parts["flags"] = out["type"].new_zeros(()).float()
