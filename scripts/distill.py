@@ -6,7 +6,8 @@
 Texts: every train-split document of the shared corpora (title + abstract, split into sentences as claimx
 splits them) plus the causal-language and SciClaim sentences alone, one copy per text; any text that also
 occurs in a dev, genre-dev or held-out test split of any corpus is left out, so the student's dev scores
-stay comparable with the teacher's. The student folder goes to ``OUT/model`` (the teacher's linker copied
+stay comparable with the teacher's. Texts of BC5CDR, NCBI-disease, BioRED and EBM-NLP also carry their gold
+entity spans, which the student learns beside the teacher's outputs (``--gold-weight``). The student folder goes to ``OUT/model`` (the teacher's linker copied
 in); score it with the same commands as the teacher (eval_entities.py, eval_claims.py, bench.py ``--model``).
 """
 
@@ -51,19 +52,23 @@ def heldout_keys() -> set[str]:
     return keys | {f"pmid:{pmid}" for _, pmid, _ in read_overlap(corpora_dir() / OVERLAP_FILE)}
 
 
-def training_texts(log, limit: int | None = None) -> tuple[list[tuple[str, list[tuple[int, int]]]], dict[str, int]]:
-    """(text, sentence spans) of the distillation set (the first ``limit`` only) and the count kept per source."""
+def training_texts(log, limit: int | None = None) -> tuple[list[tuple[str, list[tuple[int, int]]]], list, dict[str, int]]:
+    """(text, sentence spans) of the distillation set (the first ``limit`` only), the gold entities of each (an
+    `Example` with offsets into that text, or None) and the count kept per source."""
     from claimx.corpora import claim_sources as cd
-    from claimx.corpora.examples import load_examples
+    from claimx.corpora.examples import CORPUS_LABELS, Example, load_examples
     from claimx.corpora.mechanistic import sentence_spans
     from claimx.corpora.texts import document_parts, join_title
 
     held, seen = heldout_keys(), set()
     out: list[tuple[str, list[tuple[int, int]]]] = []
+    gold: list[Example | None] = []
     counts: dict[str, int] = {}
+    examples = {c: {e.id: e for e in load_examples(c, "train")} for c in CORPUS_LABELS}
 
     def add(source: str, did: str, text: str, split, *args) -> None:
-        """Keep ``text`` unless held out or seen; its sentences are ``split(*args)`` (called only when kept)."""
+        """Keep ``text`` unless held out or seen; its sentences are ``split(*args)`` (called only when kept); its
+        gold entities are the ``source`` example ``did``'s where its spans fall on the same characters."""
         if limit is not None and len(out) >= limit:
             return
         keys = _keys(text)
@@ -72,20 +77,23 @@ def training_texts(log, limit: int | None = None) -> tuple[list[tuple[str, list[
             return
         seen.update(keys)
         out.append((text, list(split(*args))))
+        ex = examples.get(source, {}).get(did)
+        gold.append(ex if ex is not None and all(text[s:e] == ex.text[s:e] for s, e, _ in ex.spans) else None)
         counts[source] = counts.get(source, 0) + 1
 
     for source in DOCUMENT_SOURCES:
         for did, (title, abstract) in document_parts(source, "train").items():
             add(source, did, join_title(title, abstract), sentence_spans, title, abstract)
     for corpus in ENTITY_ONLY:
-        for e in load_examples(corpus, "train"):
+        for e in examples[corpus].values():
             add(corpus, e.id, e.text, sentence_spans, "", e.text)
     for d in cd.load_bioscope():
         add("bioscope", d.id, d.text, sentence_spans, "", d.text)
     for d in cd.load_causal() + cd.load_sciclaim():  # single sentences, as ex("one sentence") sees them
         add(d.source, d.id, d.text, list, d.sentences)
-    log("distillation texts: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" ({len(out)} in all)")
-    return out, counts
+    log("distillation texts: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" ({len(out)} in all); with "
+        "gold entities: " + ", ".join(f"{c} {sum(g is not None and g.corpus == c for g in gold)}" for c in examples))
+    return out, gold, counts
 
 
 def main(argv=None) -> int:
@@ -99,6 +107,8 @@ def main(argv=None) -> int:
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--head-lr", type=float, default=3e-4)
     ap.add_argument("--temperature", type=float, default=2.0)
+    ap.add_argument("--gold-weight", type=float, default=1.0,
+                    help="weight of the gold entity cross-entropy on texts with gold spans (0: the teacher's outputs only)")
     ap.add_argument("--batch-tokens", type=int, default=8192)
     ap.add_argument("--limit", type=int, help="first N texts only (a smoke run)")
     ap.add_argument("--name", default="claimx-minilm-small")
@@ -119,12 +129,12 @@ def main(argv=None) -> int:
     out = Path(args.out)
     ckpt, log, command = start_run(out, "distill.py", argv, args.resume)
     t0 = time.perf_counter()
-    texts, counts = training_texts(log, args.limit)
+    texts, gold, counts = training_texts(log, args.limit)
     cfg = DistillConfig(teacher=args.teacher, layers=tuple(args.layers), branch_layers=args.branch_layers,
                         epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, temperature=args.temperature,
-                        batch_tokens=args.batch_tokens)
+                        gold_weight=args.gold_weight, batch_tokens=args.batch_tokens)
     try:
-        student, tok, hist = distill(cfg, texts, device=args.device, log=log, checkpoint=ckpt,
+        student, tok, hist = distill(cfg, texts, gold=gold, device=args.device, log=log, checkpoint=ckpt,
                                      logits_cache=out / "teacher-logits.pt")
     except ValueError as e:  # a checkpoint of another run
         raise SystemExit(str(e)) from None

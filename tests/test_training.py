@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -179,3 +180,39 @@ def test_distillation_scores_roles_only_in_the_teachers_relational_claims():
     assert float(distill_losses(out, target, keep, 2.0)["roles"]) > 0.0  # without sentences: every piece
     out["roles"][0, 3, 0] = torch.tensor([0.0, 4.0, 0.0])  # ... and in sentence 2
     assert float(distill_losses(out, target, keep, 2.0, sop)["roles"]) > 0.0
+
+
+def test_distillation_gold_entities_add_a_cross_entropy_where_labelled():
+    import torch
+
+    from claimx.models.bio import IGNORE
+    from claimx.models.training.distill import distill_losses
+
+    out = {"entities": torch.zeros(1, 4, 3, 3)}
+    out["entities"][0, 1, 0] = torch.tensor([0.0, 9.0, 0.0])  # piece 1, label 0: confidently B
+    target = {"entities": out["entities"].clone()}
+    keep = torch.tensor([[False, True, True, False]])
+    gold = torch.full((1, 4, 3), IGNORE)
+    assert float(distill_losses(out, target, keep, 2.0, gold=gold)["gold_entities"]) == 0.0  # nothing labelled
+    gold[0, 1, 0] = 1  # B, as predicted: a small loss
+    right = float(distill_losses(out, target, keep, 2.0, gold=gold)["gold_entities"])
+    gold[0, 1, 0] = 0  # O: the same prediction now costs more, times the weight
+    wrong = distill_losses(out, target, keep, 2.0, gold=gold, gold_weight=0.5)
+    assert right < 0.01
+    assert float(wrong["gold_entities"]) == pytest.approx(0.5 * math.log(2 + math.exp(9)), rel=1e-5)  # -log p(O)
+    assert float(wrong["entities"]) == 0.0  # the soft-target loss is unchanged
+
+
+def test_distillation_with_gold_entities_teaches_the_gold_spans(tiny_model: Path):
+    from claimx.models.training.distill import DistillConfig, distill
+
+    text = "Lithium caused tremor."
+    gold = Example("g1", "bc5cdr", text, ((0, 7, "DRUG"), (15, 21, "DISORDER")))
+    cfg = DistillConfig(teacher=str(tiny_model), layers=(1,), branch_layers=0, epochs=30, lr=3e-3, head_lr=1e-2,
+                        warmup=0.0, batch_tokens=64, precision="fp32", gold_weight=5.0)
+    lines: list[str] = []
+    with pytest.raises(ValueError, match="1 entries for 2 texts"):
+        distill(cfg, [(text, [(0, 22)])] * 2, gold=[gold], log=lines.append)
+    _, _, history = distill(cfg, [(text, [(0, 22)])], gold=[gold], log=lines.append)
+    assert any("1 texts with gold entities" in line for line in lines), lines
+    assert history[-1]["loss_gold_entities"] < history[0]["loss_gold_entities"] / 3, [h["loss_gold_entities"] for h in history]

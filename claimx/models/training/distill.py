@@ -6,6 +6,8 @@ it), the teacher's embeddings and entity head, and a claim component with ``bran
 teacher's. It learns the teacher's outputs on unlabelled abstracts, every head at once: entity and role BIO
 logits per word piece, claim type and key / hedged / negated logits per sentence (soft targets at a
 temperature, Hinton et al. 2015). The teacher runs once; its logits are kept (float16) for every epoch.
+Texts with gold entity spans (``gold``: an `Example` per text, or None) also teach the entity head those spans
+(cross-entropy, weight ``gold_weight``): soft targets alone leave a small student over-tagging.
 
     student, tokenizer, history = distill(DistillConfig(teacher="models/claimx-minilm"), texts)
     save_encoder(student, tokenizer, "runs/student/model", ...)
@@ -27,14 +29,16 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ...corpora.examples import Example
 from ...results import RELATIONAL_TYPES
+from ..bio import IGNORE
 from ..encoder import ClaimxEncoder, load_encoder
 from ..heads import TYPE_CLASSES
 from ..predictor import autocast_dtype
 from ..spec import load_spec
 from ..windows import Window, collate, document_windows, pack, tokenize
 from .loop import linear_schedule, run_epochs, seed_everything, shuffled_batches
-from .targets import stack_targets
+from .targets import entity_tags, stack_targets, window_tags
 
 __all__ = ["DistillConfig", "distill", "distill_losses", "student_from_teacher", "teacher_logits"]
 
@@ -53,6 +57,7 @@ class DistillConfig:
     warmup: float = 0.06
     batch_tokens: int = 8192
     temperature: float = 2.0
+    gold_weight: float = 1.0  # the gold entity cross-entropy, where a text has gold spans (0: soft targets only)
     grad_clip: float = 1.0
     seed: int = 13
     precision: str = "auto"
@@ -132,12 +137,18 @@ def _soft_bio(student: torch.Tensor, teacher: torch.Tensor, keep: torch.Tensor, 
 
 
 def distill_losses(out: dict[str, torch.Tensor], target: dict[str, torch.Tensor], keep: torch.Tensor,
-                   temp: float, sentence_of_piece: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+                   temp: float, sentence_of_piece: torch.Tensor | None = None, gold: torch.Tensor | None = None,
+                   gold_weight: float = 1.0) -> dict[str, torch.Tensor]:
     """Soft-target losses of every head: ``keep`` [B, T] marks the pieces scored (not [CLS]/[SEP]/padding).
     With ``sentence_of_piece`` [B, T] roles are scored only in the sentences the teacher makes relational claims
     (P(claim) ≥ 0.5 and a type other than descriptive, as claimx reads roles): it learned roles there only
-    (`--roles-in-claims-only`), and a mean over every piece dilutes those few."""
+    (`--roles-in-claims-only`), and a mean over every piece dilutes those few. ``gold`` [B, T, labels] (BIO
+    ids, IGNORE where unlabelled) adds ``gold_entities``: cross-entropy of the entity head, times ``gold_weight``."""
     parts = {"entities": _soft_bio(out["entities"], target["entities"], keep, temp)}
+    if gold is not None:
+        labelled = gold != IGNORE
+        parts["gold_entities"] = (F.cross_entropy(out["entities"].float()[labelled], gold[labelled]) * gold_weight
+                                  if labelled.any() else out["entities"].new_zeros(()).float())
     if "roles" in target:
         role_keep = keep
         if sentence_of_piece is not None:
@@ -160,11 +171,12 @@ def distill_losses(out: dict[str, torch.Tensor], target: dict[str, torch.Tensor]
     return parts
 
 
-def distill(cfg: DistillConfig, texts: Sequence[Text], *, device: str = "cpu", log: Callable[[str], None] = print,
-            evaluate: Callable[[ClaimxEncoder, object, int], dict] | None = None,
+def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example | None] | None = None,
+            device: str = "cpu", log: Callable[[str], None] = print, evaluate: Callable[[ClaimxEncoder, object, int], dict] | None = None,
             checkpoint: str | Path | None = None, logits_cache: str | Path | None = None
             ) -> tuple[ClaimxEncoder, object, list]:
     """Train a student of ``cfg.teacher`` on ``texts``; ``evaluate(model, tokenizer, epoch)`` after each epoch.
+    ``gold``: per text, an `Example` whose spans are that text's gold entities (offsets into the text), or None.
     With ``checkpoint`` the run saves itself after every epoch and goes on from there when restarted with the
     same settings and texts (`loop.run_epochs`); with ``logits_cache`` (a file) the teacher's logits are kept
     there for a resumed run or another student of the same teacher and texts. Returns ``(student, tokenizer,
@@ -178,9 +190,15 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, device: str = "cpu", l
 
     t0 = time.perf_counter()
     settings, cls_id, sep_id = teacher.entities, tokenizer.cls_token_id, tokenizer.sep_token_id
-    windows = [w for d, (p, (_, sents)) in enumerate(zip(tokenize(tokenizer, [t for t, _ in texts]), texts))
+    if gold is not None and len(gold) != len(texts):
+        raise ValueError(f"gold: {len(gold)} entries for {len(texts)} texts; give one (an Example or None) per text")
+    pieces = tokenize(tokenizer, [t for t, _ in texts])
+    windows = [w for d, (p, (_, sents)) in enumerate(zip(pieces, texts))
                for w in document_windows(d, p, sents, settings, cls_id, sep_id)]
-    data = hashlib.sha1(repr([(t, list(s)) for t, s in texts]).encode()).hexdigest()
+    tags = {d: entity_tags(g, pieces[d].offsets, settings.labels) for d, g in enumerate(gold or ()) if g is not None}
+    gold_tags = [window_tags(tags[w.doc], w) if w.doc in tags else None for w in windows]
+    data = hashlib.sha1(repr([(t, list(s)) for t, s in texts] + [g and (g.corpus, g.spans) for g in gold or ()]
+                             ).encode()).hexdigest()
     weights = hashlib.sha1((spec.path / "model.safetensors").read_bytes()).hexdigest()
     layout = hashlib.sha1(repr([(w.doc, w.ids.tolist(), w.sentence_ids) for w in windows]).encode()).hexdigest()
     key = {"teacher": weights, "windows": layout, "precision": str(amp)}  # what the logits depend on
@@ -197,7 +215,7 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, device: str = "cpu", l
     del teacher
     n_pieces = sum(len(w) for w in windows)
     log(f"data: {len(texts)} texts -> {len(windows)} windows, {n_pieces} pieces, "
-        f"{sum(len(w.sentence_ids) for w in windows)} sentences; teacher logits "
+        f"{sum(len(w.sentence_ids) for w in windows)} sentences, {len(tags)} texts with gold entities; teacher logits "
         f"{'read from ' + str(logits_cache) if reused else 'computed'} in {time.perf_counter() - t0:.0f}s")
 
     body, nodecay, heads = [], [], []
@@ -228,7 +246,14 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, device: str = "cpu", l
         keep[torch.arange(len(batch_ids), device=dev), t["attention_mask"].sum(1) - 1] = False  # [SEP]
         with torch.autocast(dev.type, dtype=amp or torch.float32, enabled=amp is not None):
             out = _forward(student, t)
-        parts = distill_losses(out, target, keep, cfg.temperature, t["sentence_of_piece"])
+        gold_batch = None
+        if cfg.gold_weight and any(gold_tags[i] is not None for i in batch_ids):
+            width, n_labels = t["input_ids"].shape[1], len(settings.labels)
+            rows = [gold_tags[i] if gold_tags[i] is not None else np.full((len(windows[i]), n_labels), IGNORE)
+                    for i in batch_ids]
+            gold_batch = stack_targets([{"entities": r} for r in rows], width, IGNORE)["entities"].to(dev)
+        parts = distill_losses(out, target, keep, cfg.temperature, t["sentence_of_piece"], gold_batch,
+                               cfg.gold_weight)
         parts["loss"] = sum(parts.values())
         return parts
 

@@ -23,7 +23,8 @@ from ..heads import TYPE_CLASSES
 from ..spec import EntitySettings
 from ..windows import Window, collate, document_windows, rough_sentence_spans, sentence_pieces, tokenize
 
-__all__ = ["TrainingWindow", "claim_windows", "collate_training", "entity_windows", "stack_targets"]
+__all__ = ["TrainingWindow", "claim_windows", "collate_training", "entity_tags", "entity_windows", "stack_targets",
+           "window_tags"]
 
 _TYPE = {name: i for i, name in enumerate(TYPE_CLASSES)}
 
@@ -39,7 +40,7 @@ class TrainingWindow:
         return len(self.window)
 
 
-def _piece_targets(tags: np.ndarray, window: Window) -> np.ndarray:
+def window_tags(tags: np.ndarray, window: Window) -> np.ndarray:
     """Document-level tags ``[pieces, k]`` cut to ``window`` (with [CLS]/[SEP]): IGNORE where it does not own."""
     out = np.full((len(window), tags.shape[1]), IGNORE, dtype=np.int64)
     body = tags[window.start:window.end].copy()
@@ -48,17 +49,23 @@ def _piece_targets(tags: np.ndarray, window: Window) -> np.ndarray:
     return out
 
 
+def entity_tags(example: Example, offsets: Sequence[tuple[int, int]], labels: Sequence[str]) -> np.ndarray:
+    """Document-level BIO tags ``[pieces, labels]`` of ``example``'s gold spans over pieces at ``offsets``;
+    IGNORE in the labels its corpus does not annotate (`CORPUS_LABELS`)."""
+    annotated = CORPUS_LABELS.get(example.corpus, tuple({s[2] for s in example.spans}))
+    tags = encode_bio(offsets, example.spans, labels)
+    tags[:, [j for j, lab in enumerate(labels) if lab not in annotated]] = IGNORE
+    return tags
+
+
 def entity_windows(examples: Sequence[Example], tokenizer, settings: EntitySettings) -> list[TrainingWindow]:
     """Tokenize, window and BIO-encode ``examples`` (labels a corpus does not annotate are IGNORE)."""
-    labels = settings.labels
     out: list[TrainingWindow] = []
     for d, (ex, p) in enumerate(zip(examples, tokenize(tokenizer, [e.text for e in examples]))):
-        annotated = CORPUS_LABELS.get(ex.corpus, tuple({s[2] for s in ex.spans}))
-        tags = encode_bio(p.offsets, ex.spans, labels)
-        tags[:, [j for j, lab in enumerate(labels) if lab not in annotated]] = IGNORE
+        tags = entity_tags(ex, p.offsets, settings.labels)
         for w in document_windows(d, p, rough_sentence_spans(ex.text), settings, tokenizer.cls_token_id,
                                   tokenizer.sep_token_id):
-            out.append(TrainingWindow(w, {"entities": _piece_targets(tags, w)}))
+            out.append(TrainingWindow(w, {"entities": window_tags(tags, w)}))
     return out
 
 
@@ -87,7 +94,7 @@ def claim_windows(docs: Sequence[ClaimDoc], tokenizer, settings: EntitySettings,
                 for c, values in enumerate((doc.key, doc.hedged, doc.negated)):
                     if values[k] is not None:
                         flags[j, c] = values[k]
-            out.append(TrainingWindow(w, {"allowed": allowed, "flags": flags, "roles": _piece_targets(role_tags, w)}))
+            out.append(TrainingWindow(w, {"allowed": allowed, "flags": flags, "roles": window_tags(role_tags, w)}))
     return out
 
 
