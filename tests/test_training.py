@@ -216,3 +216,57 @@ def test_distillation_with_gold_entities_teaches_the_gold_spans(tiny_model: Path
     _, _, history = distill(cfg, [(text, [(0, 22)])], gold=[gold], log=lines.append)
     assert any("1 texts with gold entities" in line for line in lines), lines
     assert history[-1]["loss_gold_entities"] < history[0]["loss_gold_entities"] / 3, [h["loss_gold_entities"] for h in history]
+
+
+def test_gold_entity_tags_line_up_with_each_windows_pieces(tokenizer):
+    from claimx.models.bio import IGNORE
+    from claimx.models.spec import EntitySettings
+    from claimx.models.training.targets import entity_tags, window_tags
+    from claimx.models.windows import document_windows, tokenize
+
+    text = "Lithium caused tremor. " * 6
+    spans = tuple(s for k in range(6) for s in ((23 * k, 23 * k + 7, "DRUG"), (23 * k + 15, 23 * k + 21, "DISORDER")))
+    labels = ("DRUG", "DISORDER", "OUTCOME")
+    (pieces,) = tokenize(tokenizer, [text])
+    tags = entity_tags(Example("d", "bc5cdr", text, spans), pieces.offsets, labels)
+    assert (tags[:, 2] == IGNORE).all()  # BC5CDR does not annotate OUTCOME: never taught as O
+    words = [text[s:e] for s, e in pieces.offsets]
+    assert [int(t) for w, t in zip(words, tags[:, 0]) if w in ("Lithium", "caused")] == [1, 0] * 6  # B, O
+    sentences = [(23 * k, 23 * k + 22) for k in range(6)]
+    windows = document_windows(0, pieces, sentences, EntitySettings(labels=labels, max_pieces=16, stride=6),
+                               tokenizer.cls_token_id, tokenizer.sep_token_id)
+    assert len(windows) > 1
+    taught = []
+    for w in windows:
+        cut = window_tags(tags, w)
+        assert (cut[[0, -1]] == IGNORE).all()  # [CLS] and [SEP]
+        assert (cut[1:-1][~w.owned] == IGNORE).all()  # another window's pieces are context only
+        taught += [i for i, own in zip(range(w.start, w.end), w.owned) if own]
+        assert (cut[1:-1][w.owned] == tags[w.start:w.end][w.owned]).all()
+    assert sorted(taught) == list(range(len(pieces)))  # every piece taught exactly once
+
+
+def test_distillation_will_not_resume_a_run_with_other_gold_spans(tiny_model: Path, tmp_path: Path):
+    from claimx.models.training.distill import DistillConfig, distill
+
+    text = "Lithium caused tremor."
+    cfg = DistillConfig(teacher=str(tiny_model), layers=(1,), epochs=2, batch_tokens=64, precision="fp32")
+    gold = Example("g1", "bc5cdr", text, ((0, 7, "DRUG"),))
+    ckpt = tmp_path / "checkpoint.pt"
+    from claimx.models.training import loop
+
+    real = loop._save_checkpoint
+
+    def stop(path, *args):
+        real(path, *args)
+        raise KeyboardInterrupt
+
+    loop._save_checkpoint = stop
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            distill(cfg, [(text, [(0, 22)])], gold=[gold], log=lambda _: None, checkpoint=ckpt)
+    finally:
+        loop._save_checkpoint = real
+    other = Example("g1", "bc5cdr", text, ((15, 21, "DISORDER"),))
+    with pytest.raises(ValueError, match=r"other settings \(data\)"):
+        distill(cfg, [(text, [(0, 22)])], gold=[other], log=lambda _: None, checkpoint=ckpt)

@@ -145,10 +145,10 @@ def distill_losses(out: dict[str, torch.Tensor], target: dict[str, torch.Tensor]
     (`--roles-in-claims-only`), and a mean over every piece dilutes those few. ``gold`` [B, T, labels] (BIO
     ids, IGNORE where unlabelled) adds ``gold_entities``: cross-entropy of the entity head, times ``gold_weight``."""
     parts = {"entities": _soft_bio(out["entities"], target["entities"], keep, temp)}
-    if gold is not None:
-        labelled = gold != IGNORE
-        parts["gold_entities"] = (F.cross_entropy(out["entities"].float()[labelled], gold[labelled]) * gold_weight
-                                  if labelled.any() else out["entities"].new_zeros(()).float())
+    if gold is not None:  # a mean over the labelled (piece, label) cells, 0 where none (no device sync)
+        total = F.cross_entropy(out["entities"].float().reshape(-1, 3), gold.reshape(-1), ignore_index=IGNORE,
+                                reduction="sum")
+        parts["gold_entities"] = total / (gold != IGNORE).sum().clamp(min=1) * gold_weight
     if "roles" in target:
         role_keep = keep
         if sentence_of_piece is not None:
@@ -247,7 +247,7 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example
         with torch.autocast(dev.type, dtype=amp or torch.float32, enabled=amp is not None):
             out = _forward(student, t)
         gold_batch = None
-        if cfg.gold_weight and any(gold_tags[i] is not None for i in batch_ids):
+        if cfg.gold_weight and tags:  # every batch scores it (0 without gold), so the epoch mean is per batch
             width, n_labels = t["input_ids"].shape[1], len(settings.labels)
             rows = [gold_tags[i] if gold_tags[i] is not None else np.full((len(windows[i]), n_labels), IGNORE)
                     for i in batch_ids]
