@@ -12,7 +12,7 @@ from claimx.corpora.claim_sources import ClaimDoc
 from claimx.models.heads import TYPE_CLASSES
 from claimx.models.predictor import SentencePrediction
 from claimx.models.windows import position_features
-from claimx.pipeline.claims import decode_claims, expand
+from claimx.pipeline.claims import decode_claims, expand, trim_definition
 
 TEXT = ("Synaptic-based chronic stress pathology (CSP) underlies depression. "
         "Ketamine restores synaptic connectivity in CSP. Mean age was 54.")
@@ -38,6 +38,17 @@ def test_expand_spells_out_short_forms_and_drops_the_definition():
     assert expand(TEXT, TEXT.index("CSP"), TEXT.index("CSP") + 3, CSP) == "chronic stress pathology"
 
 
+def test_a_role_ending_with_its_own_definition_ends_before_it():
+    end = TEXT.index(" (CSP)")
+    assert trim_definition(TEXT, 0, end + 6, CSP) == end  # "Synaptic-based chronic stress pathology (CSP)"
+    assert trim_definition(TEXT, 0, end, CSP) == end  # no parenthesis: unchanged
+    assert trim_definition(TEXT, 0, end + 6, []) == end + 6  # "(CSP)" not detected as an abbreviation
+    assert trim_definition(TEXT, CSP[0][0], CSP[0][1] + 1, CSP) == CSP[0][1] + 1  # "CSP)": nothing before it
+    other = "Tumour necrosis factor (TNF) drives arthritis (TNF)."  # "(TNF)" after another long form: kept
+    tnf = [(other.index("TNF", 30), other.index("TNF", 30) + 3, "tumour necrosis factor")]
+    assert trim_definition(other, 36, 51, tnf) == 51
+
+
 def test_decode_claims_thresholds_types_and_roles():
     sents = [SentencePrediction(*S1, _probs(none=0.1, mechanistic=0.7, causal=0.2), key=0.9, hedged=0.2, negated=0.1),
              SentencePrediction(*S2, _probs(none=0.2, causal=0.5, mechanistic=0.3), key=0.3, hedged=0.7, negated=0.6),
@@ -45,7 +56,7 @@ def test_decode_claims_thresholds_types_and_roles():
     k = TEXT.index("Ketamine")
     sc = TEXT.index("synaptic connectivity")
     csp2 = CSP[1][0]
-    roles = [(0, 39, "MECHANISM", 0.9), (56, 66, "EFFECT", 0.8), (k, k + 8, "AGENT", 0.9),
+    roles = [(0, 45, "MECHANISM", 0.9), (56, 66, "EFFECT", 0.8), (k, k + 8, "AGENT", 0.9),
              (sc, sc + 21, "MECHANISM", 0.7), (csp2, csp2 + 3, "EFFECT", 0.6)]
     claims = decode_claims(TEXT, sents, roles, CSP, claim_threshold=0.5, key_threshold=0.5)
     assert [(c.start, c.end, c.type, c.certainty, c.negated, c.key) for c in claims] == [

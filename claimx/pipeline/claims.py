@@ -2,7 +2,9 @@
 
 A sentence is a claim when P(claim) = 1 - P(none) reaches the model's ``claim_threshold``; its
 type is the most probable of the four claim types; ``key`` needs P(key) >= ``key_threshold``.
-Roles are the AGENT / MECHANISM / EFFECT spans decoded inside the sentence. ``statement`` and a
+Roles are the AGENT / MECHANISM / EFFECT spans decoded inside the sentence; a role that ends with the
+short form of its own definition ("chronic stress pathology (CSP)") ends before it, as the guideline's
+shortest noun phrase does ("chronic stress pathology"). ``statement`` and a
 role's ``expanded`` spell out abbreviations defined in the document (and drop the parenthesised
 short form right after its definition: "chronic stress pathology (CSP)" → "chronic stress pathology").
 """
@@ -14,7 +16,7 @@ from collections.abc import Sequence
 
 from ..results import RELATIONAL_TYPES, Claim, Role
 
-__all__ = ["AbbreviationMention", "decode_claims", "expand"]
+__all__ = ["AbbreviationMention", "decode_claims", "expand", "trim_definition"]
 
 AbbreviationMention = tuple[int, int, str]  # (start, end, long form) of a short form in the text
 
@@ -38,6 +40,19 @@ def expand(text: str, start: int, end: int, abbreviations: Sequence[Abbreviation
         pos = e
     out.append(text[pos:end])
     return "".join(out)
+
+
+def trim_definition(text: str, start: int, end: int, abbreviations: Sequence[AbbreviationMention]) -> int:
+    """The end of role ``text[start:end]`` without a closing " (SHORT)" that defines an abbreviation of the words
+    before it ("chronic stress pathology (CSP)" ends after "pathology"); ``end`` when it has none."""
+    if text[end - 1:end] != ")":
+        return end
+    for s, e, long in abbreviations:
+        if e == end - 1 and s > start:
+            before = text[start:s].rstrip()
+            if before.endswith("(") and before[:-1].rstrip().lower().endswith(long.lower()):
+                return start + len(before[:-1].rstrip())
+    return end
 
 
 def decode_claims(text: str, sentences, roles, abbreviations: Sequence[AbbreviationMention], *,
@@ -64,10 +79,11 @@ def decode_claims(text: str, sentences, roles, abbreviations: Sequence[Abbreviat
         ctype = sp.type
         inside = within(roles, role_starts, s, e) if ctype in RELATIONAL_TYPES else []
         abbrs = within(abbreviations, abbr_starts, s, e)
+        spans = [(rs, trim_definition(text, rs, re, abbrs), label) for rs, re, label, _ in inside]
         claims.append(Claim(
             start=s, end=e, text=text[s:e], statement=expand(text, s, e, abbrs), type=ctype,
             certainty="hedged" if sp.hedged >= 0.5 else "asserted", negated=sp.negated >= 0.5,
             key=sp.key >= key_threshold, score=round(score, 4),
-            roles=[Role(label, rs, re, text[rs:re], expand(text, rs, re, abbrs)) for rs, re, label, _ in inside],
+            roles=[Role(label, rs, re, text[rs:re], expand(text, rs, re, abbrs)) for rs, re, label in spans],
         ))
     return claims
