@@ -29,6 +29,11 @@ from claimx.options import PRECISIONS
 warnings.filterwarnings("ignore", category=FutureWarning)
 
 
+def at_threshold(pred: list[dict], threshold: float) -> list[dict]:
+    """Output records keeping the claims whose score (P(claim)) reaches ``threshold``."""
+    return [{**r, "claims": [c for c in r["claims"] if c["score"] >= threshold]} for r in pred]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", default=str(ROOT / "models" / "claimx-minilm"))
@@ -37,6 +42,8 @@ def main(argv=None) -> int:
     ap.add_argument("--precision", default="auto", choices=PRECISIONS)
     ap.add_argument("--splits", nargs="+", default=["dev", "genre_dev"], choices=["dev", "genre_dev", "train"],
                     help="MechClaims splits to score (train: how well the model fits its own training data)")
+    ap.add_argument("--claim-thresholds", type=float, nargs="+", metavar="T",
+                    help="also score MechClaims at these P(claim) thresholds (the model's own is in claimx.json)")
     ap.add_argument("--causal", action="store_true",
                     help="also the 4-way causal-language macro-F1 on its 2,419 shared sentences (seen in training)")
     args = ap.parse_args(argv)
@@ -60,7 +67,9 @@ def main(argv=None) -> int:
         gold = load_mechclaims(split)
         if not gold:
             continue
-        pred = predictions_as_output(predictor, gold)
+        low = min([spec.claims.claim_threshold, *(args.claim_thresholds or [])])
+        scored = predictions_as_output(predictor, gold, claim_threshold=low)  # one pass; higher ones filter it
+        pred = at_threshold(scored, spec.claims.claim_threshold)
         with (out / f"mechclaims-{split}.gold.jsonl").open("w") as g, (out / f"mechclaims-{split}.pred.jsonl").open("w") as p:
             for d, q in zip(gold, pred):
                 g.write(json.dumps({k: d[k] for k in ("id", "text", "sentences", "claims")}) + "\n")
@@ -77,6 +86,11 @@ def main(argv=None) -> int:
             print(f"  {flag} class on matched claims: P {f['p']:.4f} R {f['r']:.4f} F1 {f['f1']:.4f} "
                   f"(tp {f['tp']}, fp {f['fp']}, fn {f['fn']})")
         print(f"  type confusion (gold->pred): {m['type_confusion']}")
+        for t in args.claim_thresholds or []:
+            mt = m.setdefault("by_claim_threshold", {})[f"{t:.2f}"] = score_mechclaims(gold, at_threshold(scored, t))
+            print(f"  at P(claim) >= {t:.2f}: claim F1 {mt['claim_sentence']['f1']:.4f}, mechanistic F1 "
+                  f"{mt['mechanistic_sentence']['f1']:.4f}, roles partial F1 {mt['roles_partial_f1']:.4f}, negated F1 "
+                  f"{mt['negated_class']['f1']:.4f}, hedged F1 {mt['hedged_class']['f1']:.4f}")
     keys = evaluate_key_claims(predictor, load_claim_sentences("dev"), thresholds=[0.3, 0.4, 0.5, 0.6])
     result.update(claim_sentences_dev_key=keys, seconds=round(time.perf_counter() - t0, 1))
     if args.causal:
