@@ -73,6 +73,26 @@ def test_decode_scores_fixups_and_stray_i(tokenizer):
     assert both[3] == pytest.approx(0.7)  # mean of the pieces' probabilities
 
 
+def test_decode_entities_joins_touching_mentions_only_when_the_model_says_so(tokenizer):
+    from claimx.models.predictor import decode_entities
+    from claimx.models.spec import EntitySettings
+
+    text = "[3H]-naloxone binding and ulnar nerve palsy."
+    (p,) = tokenize(tokenizer, [text])
+    tags = np.zeros((len(p), 3), dtype=np.int64)
+    probs = np.full((len(p), 3), 0.9, dtype=np.float32)
+    at = {phrase: next(i for i, (s, _) in enumerate(p.offsets) if text[s:].startswith(phrase))
+          for phrase in ("[", "nal", "ulnar", "nerve", "palsy")}
+    tags[at["["]:at["nal"], 0] = I
+    for phrase, col in (("[", 0), ("nal", 0), ("ulnar", 1), ("nerve", 1), ("palsy", 1)):
+        tags[at[phrase], col] = B  # each a mention of its own: fragments of two
+    split = [text[s:e] for s, e, _, _ in decode_entities(tags, probs, p, EntitySettings(), text)]
+    assert split == ["[3H]-", "naloxone", "ulnar", "nerve", "palsy"]
+    joined = decode_entities(tags, probs, p, EntitySettings(join_touching=True), text)
+    assert [(text[s:e], label) for s, e, label, _ in joined] == [("[3H]-naloxone", "DRUG"),
+                                                                 ("ulnar nerve palsy", "DISORDER")]
+
+
 def test_encode_ignores_unknown_labels_and_keeps_first_of_overlapping():
     offsets = [(0, 3), (4, 7), (8, 11)]
     tags = encode_bio(offsets, [(0, 7, "DRUG"), (4, 11, "DRUG"), (0, 3, "GENE")], LABELS)

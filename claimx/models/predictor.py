@@ -21,14 +21,14 @@ import torch
 
 from ..errors import ModelError
 from ..options import check_runtime
-from .bio import Prediction, decode_bio, decode_roles
+from .bio import Prediction, decode_bio, decode_roles, merge_touching
 from .encoder import ClaimxEncoder, load_encoder
 from .heads import TYPE_CLASSES
-from .spec import ModelSpec
-from .windows import Window, collate, document_windows, pack, rough_sentence_spans, tokenize
+from .spec import EntitySettings, ModelSpec
+from .windows import Pieces, Window, collate, document_windows, pack, rough_sentence_spans, tokenize
 
 __all__ = ["DEFAULT_TOKEN_BUDGET", "DocumentPrediction", "Predictor", "SentencePrediction", "autocast_dtype",
-           "resolve_device"]
+           "decode_entities", "resolve_device"]
 
 #: Padded word pieces per encoder batch (batch rows × longest row).
 DEFAULT_TOKEN_BUDGET = 8192
@@ -107,6 +107,15 @@ def quantize_int8(model: ClaimxEncoder) -> ClaimxEncoder:
         return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
+def decode_entities(tags: np.ndarray, probs: np.ndarray, pieces: Pieces, settings: EntitySettings,
+                    text: str) -> list[Prediction]:
+    """Entity mentions of one text from its BIO ``tags`` / ``probs`` ``[pieces, labels]``, as ``settings``
+    (`EntitySettings`) say: snapped to words, and with ``join_touching`` neighbours of one label joined."""
+    words = pieces.word_ids if settings.snap_to_words else None
+    spans = decode_bio(tags, probs, pieces.offsets, settings.labels, words, text)
+    return merge_touching(spans, text) if settings.join_touching else spans
+
+
 class Predictor:
     """A model ready to predict: weights, tokenizer, device and precision, checked once.
 
@@ -174,7 +183,7 @@ class Predictor:
         for d, text in enumerate(texts):
             p = pieces[d]
             words = p.word_ids if settings.snap_to_words else None
-            res = DocumentPrediction(decode_bio(ent_tags[d], ent_probs[d], p.offsets, settings.labels, words, text))
+            res = DocumentPrediction(decode_entities(ent_tags[d], ent_probs[d], p, settings, text))
             if claims:
                 for sid, (s, e) in enumerate(sentences[d]):
                     types, flags = sent_out[d].get(sid, no_claim)  # a sentence with no pieces is no claim

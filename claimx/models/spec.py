@@ -54,6 +54,7 @@ class EntitySettings:
     max_pieces: int = 512  # window size including [CLS]/[SEP]
     stride: int = 128  # overlap between consecutive windows, in pieces
     snap_to_words: bool = True  # widen spans that start/end inside a word
+    join_touching: bool = False  # join same-label mentions with only whitespace between (chosen per model on dev)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EntitySettings:
