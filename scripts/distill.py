@@ -7,8 +7,9 @@ Texts: every train-split document of the shared corpora (title + abstract, split
 splits them) plus the causal-language and SciClaim sentences alone, one copy per text; any text that also
 occurs in a dev, genre-dev or held-out test split of any corpus is left out, so the student's dev scores
 stay comparable with the teacher's. Texts of BC5CDR, NCBI-disease, BioRED and EBM-NLP also carry their gold
-entity spans, which the student learns beside the teacher's outputs (``--gold-weight``). The student folder goes to ``OUT/model`` (the teacher's linker copied
-in); score it with the same commands as the teacher (eval_entities.py, eval_claims.py, bench.py ``--model``).
+entity spans, which the student learns beside the teacher's outputs (``--gold-weight``). The student folder
+goes to ``OUT/model`` (the teacher's linker copied in); score it with the same commands as the teacher
+(eval_entities.py, eval_claims.py, bench.py ``--model``).
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def heldout_keys() -> set[str]:
     return keys | {f"pmid:{pmid}" for _, pmid, _ in read_overlap(corpora_dir() / OVERLAP_FILE)}
 
 
-def training_texts(log, limit: int | None = None) -> tuple[list[tuple[str, list[tuple[int, int]]]], list, dict[str, int]]:
+def training_texts(log, limit: int | None = None
+                   ) -> tuple[list[tuple[str, list[tuple[int, int]]]], list, dict[str, int]]:
     """(text, sentence spans) of the distillation set (the first ``limit`` only), the gold entities of each (an
     `Example` with offsets into that text, or None) and the count kept per source."""
     from claimx.corpora import claim_sources as cd

@@ -172,8 +172,8 @@ def distill_losses(out: dict[str, torch.Tensor], target: dict[str, torch.Tensor]
 
 
 def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example | None] | None = None,
-            device: str = "cpu", log: Callable[[str], None] = print, evaluate: Callable[[ClaimxEncoder, object, int], dict] | None = None,
-            checkpoint: str | Path | None = None, logits_cache: str | Path | None = None
+            device: str = "cpu", log: Callable[[str], None] = print,
+            evaluate: Callable[[ClaimxEncoder, object, int], dict] | None = None, checkpoint: str | Path | None = None, logits_cache: str | Path | None = None
             ) -> tuple[ClaimxEncoder, object, list]:
     """Train a student of ``cfg.teacher`` on ``texts``; ``evaluate(model, tokenizer, epoch)`` after each epoch.
     ``gold``: per text, an `Example` whose spans are that text's gold entities (offsets into the text), or None.
