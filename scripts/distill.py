@@ -111,6 +111,8 @@ def main(argv=None) -> int:
     ap.add_argument("--temperature", type=float, default=2.0)
     ap.add_argument("--gold-weight", type=float, default=1.0,
                     help="weight of the gold entity cross-entropy on texts with gold spans (0: the teacher's outputs only)")
+    ap.add_argument("--entity-weight", type=float, default=1.0,
+                    help="weight of the entity soft-target loss (at 1 the claim type loss is ~12x its gradient on the encoder)")
     ap.add_argument("--batch-tokens", type=int, default=8192)
     ap.add_argument("--limit", type=int, help="first N texts only (a smoke run)")
     ap.add_argument("--name", default="claimx-minilm-small")
@@ -134,7 +136,8 @@ def main(argv=None) -> int:
     texts, gold, counts = training_texts(log, args.limit)
     cfg = DistillConfig(teacher=args.teacher, layers=tuple(args.layers), branch_layers=args.branch_layers,
                         epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, temperature=args.temperature,
-                        gold_weight=args.gold_weight, batch_tokens=args.batch_tokens)
+                        gold_weight=args.gold_weight, entity_weight=args.entity_weight,
+                        batch_tokens=args.batch_tokens)
     try:
         student, tok, hist = distill(cfg, texts, gold=gold, device=args.device, log=log, checkpoint=ckpt,
                                      logits_cache=out / "teacher-logits.pt")

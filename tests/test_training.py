@@ -203,6 +203,25 @@ def test_distillation_gold_entities_add_a_cross_entropy_where_labelled():
     assert float(wrong["entities"]) == 0.0  # the soft-target loss is unchanged
 
 
+def test_distillation_entity_weight_scales_only_the_entity_soft_targets():
+    import torch
+
+    from claimx.models.training.distill import distill_losses
+
+    target = {"entities": torch.zeros(1, 4, 3, 3), "roles": torch.zeros(1, 4, 3, 3), "type": torch.zeros(1, 5),
+              "flags": torch.zeros(1, 3)}
+    out = {k: v.clone() for k, v in target.items()}
+    out["entities"][0, 1, 0] = out["roles"][0, 1, 0] = torch.tensor([0.0, 4.0, 0.0])
+    out["type"][0, 1] = 3.0
+    keep = torch.tensor([[False, True, True, False]])
+    one = distill_losses(out, target, keep, 2.0)
+    eight = distill_losses(out, target, keep, 2.0, entity_weight=8.0)
+    assert float(one["entities"]) > 0.0
+    assert float(eight["entities"]) == pytest.approx(8 * float(one["entities"]))
+    assert {k: float(v) for k, v in eight.items() if k != "entities"} == {
+        k: float(v) for k, v in one.items() if k != "entities"}
+
+
 def test_distillation_with_gold_entities_teaches_the_gold_spans(tiny_model: Path):
     from claimx.models.training.distill import DistillConfig, distill
 

@@ -57,6 +57,7 @@ class DistillConfig:
     warmup: float = 0.06
     batch_tokens: int = 8192
     temperature: float = 2.0
+    entity_weight: float = 1.0  # the entity soft-target loss (the claim type loss otherwise dominates the gradient)
     gold_weight: float = 1.0  # the gold entity cross-entropy, where a text has gold spans (0: soft targets only)
     grad_clip: float = 1.0
     seed: int = 13
@@ -138,13 +139,14 @@ def _soft_bio(student: torch.Tensor, teacher: torch.Tensor, keep: torch.Tensor, 
 
 def distill_losses(out: dict[str, torch.Tensor], target: dict[str, torch.Tensor], keep: torch.Tensor,
                    temp: float, sentence_of_piece: torch.Tensor | None = None, gold: torch.Tensor | None = None,
-                   gold_weight: float = 1.0) -> dict[str, torch.Tensor]:
+                   gold_weight: float = 1.0, entity_weight: float = 1.0) -> dict[str, torch.Tensor]:
     """Soft-target losses of every head: ``keep`` [B, T] marks the pieces scored (not [CLS]/[SEP]/padding).
     With ``sentence_of_piece`` [B, T] roles are scored only in the sentences the teacher makes relational claims
     (P(claim) ≥ 0.5 and a type other than descriptive, as claimx reads roles): it learned roles there only
     (`--roles-in-claims-only`), and a mean over every piece dilutes those few. ``gold`` [B, T, labels] (BIO
-    ids, IGNORE where unlabelled) adds ``gold_entities``: cross-entropy of the entity head, times ``gold_weight``."""
-    parts = {"entities": _soft_bio(out["entities"], target["entities"], keep, temp)}
+    ids, IGNORE where unlabelled) adds ``gold_entities``: cross-entropy of the entity head, times ``gold_weight``;
+    ``entities`` (the soft targets) is times ``entity_weight``."""
+    parts = {"entities": _soft_bio(out["entities"], target["entities"], keep, temp) * entity_weight}
     if gold is not None:  # a mean over the labelled (piece, label) cells, 0 where none (no device sync)
         total = F.cross_entropy(out["entities"].float().reshape(-1, 3), gold.reshape(-1), ignore_index=IGNORE,
                                 reduction="sum")
@@ -234,7 +236,7 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example
     sched = linear_schedule(opt, total, math.ceil(cfg.warmup * total))
     log(f"training: {cfg.epochs} epochs x {total // max(1, cfg.epochs)} steps, student layers {list(cfg.layers)} + "
         f"branch {cfg.branch_layers}, lr {cfg.lr} / heads {cfg.head_lr}, T {cfg.temperature}, "
-        f"{'bf16 autocast' if amp else 'fp32'} on {dev}")
+        f"entity weight {cfg.entity_weight}, gold weight {cfg.gold_weight}, {'bf16 autocast' if amp else 'fp32'} on {dev}")
 
     def losses(batch_ids: list[int]) -> dict[str, torch.Tensor]:
         t = collate([windows[i] for i in batch_ids], tokenizer.pad_token_id)
@@ -253,7 +255,7 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example
                     for i in batch_ids]
             gold_batch = stack_targets([{"entities": r} for r in rows], width, IGNORE)["entities"].to(dev)
         parts = distill_losses(out, target, keep, cfg.temperature, t["sentence_of_piece"], gold_batch,
-                               cfg.gold_weight)
+                               cfg.gold_weight, cfg.entity_weight)
         parts["loss"] = sum(parts.values())
         return parts
 
