@@ -93,6 +93,26 @@ def test_decode_entities_joins_touching_mentions_only_when_the_model_says_so(tok
                                                                  ("ulnar nerve palsy", "DISORDER")]
 
 
+def test_decode_entities_drops_mentions_below_the_models_min_score(tokenizer):
+    from claimx.models.predictor import decode_entities
+    from claimx.models.spec import EntitySettings
+
+    text = "ulnar nerve palsy after cisplatin."
+    (p,) = tokenize(tokenizer, [text])
+    tags = np.zeros((len(p), 3), dtype=np.int64)
+    probs = np.full((len(p), 3), 0.95, dtype=np.float32)
+    at = {w: next(i for i, (s, _) in enumerate(p.offsets) if text[s:].startswith(w)) for w in ("ulnar", "nerve", "cis")}
+    tags[at["ulnar"], 1], probs[at["ulnar"], 1] = B, 0.9
+    tags[at["nerve"], 1], probs[at["nerve"], 1] = B, 0.5  # an unsure fragment
+    tags[at["cis"]:at["cis"] + 3, 0] = [B, I, I]  # cis ##pl ##atin
+    keep = EntitySettings(min_score=0.8)
+    assert [text[s:e] for s, e, _, _ in decode_entities(tags, probs, p, EntitySettings(), text)] == [
+        "ulnar", "nerve", "cisplatin"]
+    assert [text[s:e] for s, e, _, _ in decode_entities(tags, probs, p, keep, text)] == ["ulnar", "cisplatin"]
+    joined = decode_entities(tags, probs, p, EntitySettings(join_touching=True, min_score=0.8), text)
+    assert [text[s:e] for s, e, _, _ in joined] == ["cisplatin"]  # "ulnar nerve" scores 0.7 once joined
+
+
 def test_encode_ignores_unknown_labels_and_keeps_first_of_overlapping():
     offsets = [(0, 3), (4, 7), (8, 11)]
     tags = encode_bio(offsets, [(0, 7, "DRUG"), (4, 11, "DRUG"), (0, 3, "GENE")], LABELS)

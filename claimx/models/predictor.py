@@ -110,10 +110,13 @@ def quantize_int8(model: ClaimxEncoder) -> ClaimxEncoder:
 def decode_entities(tags: np.ndarray, probs: np.ndarray, pieces: Pieces, settings: EntitySettings,
                     text: str) -> list[Prediction]:
     """Entity mentions of one text from its BIO ``tags`` / ``probs`` ``[pieces, labels]``, as ``settings``
-    (`EntitySettings`) say: snapped to words, and with ``join_touching`` neighbours of one label joined."""
+    (`EntitySettings`) say: snapped to words, with ``join_touching`` neighbours of one label joined, and mentions
+    scored below ``min_score`` (the mean probability of their pieces' tags) dropped."""
     words = pieces.word_ids if settings.snap_to_words else None
     spans = decode_bio(tags, probs, pieces.offsets, settings.labels, words, text)
-    return merge_touching(spans, text) if settings.join_touching else spans
+    if settings.join_touching:
+        spans = merge_touching(spans, text)
+    return [s for s in spans if s[3] >= settings.min_score] if settings.min_score > 0 else spans
 
 
 class Predictor:

@@ -55,6 +55,7 @@ class EntitySettings:
     stride: int = 128  # overlap between consecutive windows, in pieces
     snap_to_words: bool = True  # widen spans that start/end inside a word
     join_touching: bool = False  # join same-label mentions with only whitespace between (chosen per model on dev)
+    min_score: float = 0.0  # drop mentions whose mean tag probability is lower (after joining; chosen per model on dev)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> EntitySettings:
