@@ -5,7 +5,8 @@
     python scripts/eval_entities.py --model /tmp/m --corpus bc5cdr ncbi biored ebm_nlp --precision fp32 bf16 int8
 
 With several ``--precision`` values each is scored (reduced precision ships only with its measured
-change). ``--data DIR`` reads documents written by ``train_entities.py --export-data``.
+change). ``--min-scores 0 0.7 0.8`` scores each mention threshold in place of the model's ``min_score``, from one
+prediction pass (the model's ``join_touching`` holds); the model's setting is chosen this way. ``--data DIR`` reads documents written by ``train_entities.py --export-data``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from _bootstrap import import_claimx
@@ -33,6 +35,8 @@ def main(argv=None) -> int:
     ap.add_argument("--data", help="--export-data folder instead of the corpora")
     ap.add_argument("--shared-root")
     ap.add_argument("--json", help="write the scores here")
+    ap.add_argument("--min-scores", type=float, nargs="+", metavar="T",
+                    help="score these mention thresholds instead of the model's min_score (one prediction pass)")
     args = ap.parse_args(argv)
     import_claimx()
     import torch
@@ -55,18 +59,23 @@ def main(argv=None) -> int:
     results = []
     for precision in args.precision:
         predictor = Predictor.load(spec, device=device, precision=precision, batch_token_budget=args.batch_tokens)
-
-        def tagger(texts: list[str]) -> list:
-            return [p.entities for p in predictor.predict(texts, claims=False)]
-
+        if args.min_scores:  # predict every mention once, then filter per threshold
+            predictor.model.entities = replace(predictor.model.entities, min_score=0.0)
         t0 = time.perf_counter()
-        reports = [evaluate_entities(tagger, exs, corpus=c, split=args.split) for c, exs in sets.items()]
+        mentions = {c: [p.entities for p in predictor.predict([e.text for e in exs], claims=False)]
+                    for c, exs in sets.items()}
         secs = time.perf_counter() - t0
         docs = sum(len(x) for x in sets.values())
-        print(format_reports(reports, title=f"{args.model}  precision={precision} device={device}  "
-                                            f"{docs} docs in {secs:.1f}s ({docs / secs:.1f} docs/s)"))
-        results.append({"precision": precision, "device": device, "seconds": round(secs, 2),
-                        "reports": [r.to_dict() for r in reports]})
+        for threshold in args.min_scores or [None]:
+            reports = [evaluate_entities(lambda _, ms=mentions[c]: [[m for m in x if threshold is None or m[3] >= threshold]
+                                                                      for x in ms], exs, corpus=c, split=args.split)
+                       for c, exs in sets.items()]
+            label = "" if threshold is None else f" min_score={threshold}"
+            print(format_reports(reports, title=f"{args.model}  precision={precision}{label} device={device}  "
+                                                f"{docs} docs in {secs:.1f}s ({docs / secs:.1f} docs/s)"))
+            results.append({"precision": precision, "device": device, "seconds": round(secs, 2),
+                            **({} if threshold is None else {"min_score": threshold}),
+                            "reports": [r.to_dict() for r in reports]})
     if args.json:
         Path(args.json).write_text(json.dumps({"model": args.model, "results": results}, indent=2) + "\n")
     return 0
