@@ -385,3 +385,20 @@ def test_tail_copies_announce_one_more_topic_in_framed_sentences_only():
     assert [(copy.text[s:e], label) for s, e, label in copy.roles] == [("two-hit model of gout", "MECHANISM")]
     research = ClaimDoc("r", "test", text, sents, doc.allowed, doc.key, doc.hedged, doc.negated, roles=[model])
     assert tail_copies([research]) == []
+
+
+def test_scored_claims_are_decoded_with_the_texts_abbreviations(tiny_model, monkeypatch):
+    """eval_claims scores what the pipeline outputs: decode_claims gets the abbreviations scispaCy finds."""
+    import claimx.pipeline.claims as decoding
+    from claimx.eval.claims import predictions_as_output
+    from claimx.models.predictor import Predictor
+    from claimx.models.spec import load_spec
+
+    text = "We studied chronic stress pathology (CSP). CSP causes depression."
+    seen = []
+    monkeypatch.setattr(decoding, "decode_claims", lambda text, s, r, abbreviations, **kw: seen.append(abbreviations) or [])
+    predictor = Predictor.load(load_spec(tiny_model), device="cpu", precision="fp32")
+    out = predictions_as_output(predictor, [{"id": "d", "text": text, "sentences": [(0, 42), (43, len(text))]}])
+    assert out == [{"id": "d", "claims": []}]
+    long = "chronic stress pathology"
+    assert sorted(seen[0]) == [(37, 40, long), (43, 46, long)]  # the definition's short form and its use

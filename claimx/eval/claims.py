@@ -76,15 +76,19 @@ def alone_and_in_context(extractor: Extractor, sentences: Sequence[str], context
 
 
 def predictions_as_output(predictor: Predictor, docs: Sequence[dict], **thresholds: float) -> list[dict]:
-    """Run the model on gold documents' texts and sentences; claimx output records (claims only).
+    """Run the model on gold documents' texts and sentences; claimx output records (claims only), decoded as
+    the pipeline decodes them, with the abbreviations scispaCy finds in each text.
     ``thresholds``: ``claim_threshold`` / ``key_threshold`` other than the model's."""
+    from ..pipeline import build_base_nlp
+    from ..pipeline.abbreviations import abbreviation_mentions
     from ..pipeline.claims import decode_claims
 
     settings = predictor.model.claims
     kw = {"claim_threshold": settings.claim_threshold, "key_threshold": settings.key_threshold, **thresholds}
     preds = predictor.predict([(d["text"], [tuple(s) for s in d["sentences"]]) for d in docs])
-    return [{"id": d["id"], "claims": [asdict(c) for c in decode_claims(d["text"], p.sentences, p.roles, [], **kw)]}
-            for d, p in zip(docs, preds)]
+    abbrs = [abbreviation_mentions(doc) for doc in build_base_nlp().pipe(d["text"] for d in docs)]
+    return [{"id": d["id"], "claims": [asdict(c) for c in decode_claims(d["text"], p.sentences, p.roles, a, **kw)]}
+            for d, p, a in zip(docs, preds, abbrs)]
 
 
 def score_mechclaims(gold: Sequence[dict], pred: Sequence[dict]) -> dict[str, Any]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from scispacy.abbreviation import AbbreviationDetector
 from spacy.language import Language
 from spacy.matcher import Matcher
+from spacy.tokens import Doc
 
-__all__ = ["BoundedAbbreviationDetector"]
+__all__ = ["BoundedAbbreviationDetector", "abbreviation_mentions"]
 
 #: scispaCy's `filter_matches` ignores longer parentheticals.
 MAX_INNER_TOKENS = 8
@@ -30,3 +31,9 @@ class BoundedAbbreviationDetector(AbbreviationDetector):
 @Language.factory("claimx_abbreviation_detector", default_config={"make_serializable": False})
 def make_abbreviation_detector(nlp: Language, name: str, make_serializable: bool) -> BoundedAbbreviationDetector:
     return BoundedAbbreviationDetector(nlp, name=name, make_serializable=make_serializable)
+
+
+def abbreviation_mentions(doc: Doc) -> list[tuple[int, int, str]]:
+    """``(start, end, long form)`` of each short form the detector found in ``doc`` (none without a detector)."""
+    found = doc._.abbreviations if doc.has_extension("abbreviations") else []
+    return [(a.start_char, a.end_char, a._.long_form.text) for a in found]

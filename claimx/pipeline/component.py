@@ -17,6 +17,7 @@ from spacy.util import minibatch
 
 from ..models.predictor import DEFAULT_TOKEN_BUDGET, DocumentPrediction, Predictor
 from ..models.spec import ModelSpec, load_spec
+from .abbreviations import abbreviation_mentions
 from .claims import decode_claims
 from .entities import set_entities
 
@@ -56,9 +57,7 @@ class ClaimxModel:
             set_entities(doc, pred.entities)
             doc._.claims = []
             if settings is not None:
-                abbrs = [(a.start_char, a.end_char, a._.long_form.text)
-                         for a in (doc._.abbreviations if doc.has_extension("abbreviations") else [])]
-                doc._.claims = decode_claims(doc.text, pred.sentences, pred.roles, abbrs,
+                doc._.claims = decode_claims(doc.text, pred.sentences, pred.roles, abbreviation_mentions(doc),
                                              claim_threshold=settings.claim_threshold,
                                              key_threshold=settings.key_threshold)
 
