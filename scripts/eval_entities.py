@@ -67,8 +67,8 @@ def main(argv=None) -> int:
         secs = time.perf_counter() - t0
         docs = sum(len(x) for x in sets.values())
         for threshold in args.min_scores or [None]:
-            reports = [evaluate_entities(lambda _, ms=mentions[c]: [[m for m in x if threshold is None or m[3] >= threshold]
-                                                                      for x in ms], exs, corpus=c, split=args.split)
+            reports = [evaluate_entities(lambda _, ms=mentions[c], t=threshold: [[m for m in x if t is None or m[3] >= t]
+                                                                                  for x in ms], exs, corpus=c, split=args.split)
                        for c, exs in sets.items()]
             label = "" if threshold is None else f" min_score={threshold}"
             print(format_reports(reports, title=f"{args.model}  precision={precision}{label} device={device}  "
