@@ -29,48 +29,41 @@ def main(argv=None) -> int:
     ap.add_argument("--temperature", type=float, default=2.0)
     args = ap.parse_args(argv)
     import_claimx()
-    import numpy as np
     import torch
     from distill import training_texts
 
-    from claimx.models.bio import IGNORE
     from claimx.models.encoder import load_encoder
     from claimx.models.predictor import autocast_dtype
     from claimx.models.spec import load_spec
-    from claimx.models.training.distill import _forward, distill_losses, student_from_teacher, teacher_logits
-    from claimx.models.training.targets import entity_tags, stack_targets, window_tags
-    from claimx.models.windows import collate, document_windows, tokenize
+    from claimx.models.training.distill import (
+        DistillConfig,
+        batch_losses,
+        gold_window_tags,
+        student_from_teacher,
+        teacher_logits,
+    )
+    from claimx.models.windows import document_windows, tokenize
 
     texts, gold, _ = training_texts(lambda _: None)
     pick = random.Random(0).sample(range(len(texts)), min(args.texts, len(texts)))
     texts, gold = [texts[i] for i in pick], [gold[i] for i in pick]
+    cfg = DistillConfig(teacher=args.teacher, layers=tuple(args.layers), temperature=args.temperature,
+                        entity_weight=args.entity_weight, gold_weight=args.gold_weight)
     dev = torch.device("cpu")
-    teacher, tok = load_encoder(load_spec(args.teacher), device=dev)
-    student = student_from_teacher(teacher, args.layers, 0)
-    amp, settings = autocast_dtype(dev, "auto"), teacher.entities
+    teacher, tok = load_encoder(load_spec(cfg.teacher), device=dev)
+    student = student_from_teacher(teacher, cfg.layers, 0)
+    amp, settings = autocast_dtype(dev, cfg.precision), teacher.entities
     pieces = tokenize(tok, [t for t, _ in texts])
     windows = [w for d, (p, (_, sents)) in enumerate(zip(pieces, texts))
                for w in document_windows(d, p, sents, settings, tok.cls_token_id, tok.sep_token_id)]
-    tags = {d: entity_tags(g, pieces[d].offsets, settings.labels) for d, g in enumerate(gold) if g is not None}
+    gold_tags = gold_window_tags(windows, pieces, gold, settings.labels)
     targets = teacher_logits(teacher, windows, tok.pad_token_id, dev, amp)
     encoder = [p for n, p in student.named_parameters() if n.startswith("backbone.encoder")]
     for b in range(args.batches):
         ids = list(range(b * 40, min(len(windows), (b + 1) * 40)))
         if not ids:
             break
-        t = collate([windows[i] for i in ids], tok.pad_token_id)
-        width = t["input_ids"].shape[1]
-        target = stack_targets([targets[i] for i in ids], width, 0)
-        keep = t["attention_mask"].bool()
-        keep[:, 0] = False
-        keep[torch.arange(len(ids)), t["attention_mask"].sum(1) - 1] = False
-        rows = [window_tags(tags[windows[i].doc], windows[i]) if windows[i].doc in tags
-                else np.full((len(windows[i]), len(settings.labels)), IGNORE) for i in ids]
-        gold_batch = stack_targets([{"entities": r} for r in rows], width, IGNORE)["entities"]
-        with torch.autocast("cpu", dtype=amp or torch.float32, enabled=amp is not None):
-            out = _forward(student, t)
-        parts = distill_losses(out, target, keep, args.temperature, t["sentence_of_piece"], gold_batch,
-                               args.gold_weight, args.entity_weight)
+        parts = batch_losses(student, windows, targets, gold_tags, ids, cfg, tok.pad_token_id, dev, amp)
         cells = []
         for name, loss in parts.items():
             grads = torch.autograd.grad(loss, encoder, retain_graph=True, allow_unused=True)

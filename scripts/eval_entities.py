@@ -5,8 +5,9 @@
     python scripts/eval_entities.py --model /tmp/m --corpus bc5cdr ncbi biored ebm_nlp --precision fp32 bf16 int8
 
 With several ``--precision`` values each is scored (reduced precision ships only with its measured
-change). ``--min-scores 0 0.7 0.8`` scores each mention threshold in place of the model's ``min_score``, from one
-prediction pass (the model's ``join_touching`` holds); the model's setting is chosen this way. ``--data DIR`` reads documents written by ``train_entities.py --export-data``.
+change). ``--min-scores 0 0.7 0.8`` scores each mention threshold in place of the model's ``min_score``, from
+one prediction pass (the model's ``join_touching`` holds); the model's setting is chosen this way.
+``--data DIR`` reads documents written by ``train_entities.py --export-data``.
 """
 
 from __future__ import annotations
@@ -67,8 +68,9 @@ def main(argv=None) -> int:
         secs = time.perf_counter() - t0
         docs = sum(len(x) for x in sets.values())
         for threshold in args.min_scores or [None]:
-            reports = [evaluate_entities(lambda _, ms=mentions[c], t=threshold: [[m for m in x if t is None or m[3] >= t]
-                                                                                  for x in ms], exs, corpus=c, split=args.split)
+            kept = {c: [[m for m in ms if threshold is None or m[3] >= threshold] for ms in found]
+                    for c, found in mentions.items()}
+            reports = [evaluate_entities(lambda _, ms=kept[c]: ms, exs, corpus=c, split=args.split)
                        for c, exs in sets.items()]
             label = "" if threshold is None else f" min_score={threshold}"
             print(format_reports(reports, title=f"{args.model}  precision={precision}{label} device={device}  "

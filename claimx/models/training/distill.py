@@ -40,7 +40,8 @@ from ..windows import Window, collate, document_windows, pack, tokenize
 from .loop import linear_schedule, run_epochs, seed_everything, shuffled_batches
 from .targets import entity_tags, stack_targets, window_tags
 
-__all__ = ["DistillConfig", "distill", "distill_losses", "student_from_teacher", "teacher_logits"]
+__all__ = ["DistillConfig", "batch_losses", "distill", "distill_losses", "gold_window_tags", "student_from_teacher",
+           "teacher_logits"]
 
 Text = tuple[str, Sequence[tuple[int, int]]]  # a text and its sentence (start, end) spans
 
@@ -173,9 +174,42 @@ def distill_losses(out: dict[str, torch.Tensor], target: dict[str, torch.Tensor]
     return parts
 
 
+def gold_window_tags(windows: Sequence[Window], pieces: Sequence, gold: Sequence[Example | None] | None,
+                     labels: Sequence[str]) -> list[np.ndarray | None] | None:
+    """Per window, its pieces' gold entity BIO ids ``[len(window), labels]`` (None where its text has no gold
+    `Example`); None when no text has any."""
+    tags = {d: entity_tags(g, pieces[d].offsets, labels) for d, g in enumerate(gold or ()) if g is not None}
+    return [window_tags(tags[w.doc], w) if w.doc in tags else None for w in windows] if tags else None
+
+
+def batch_losses(student: ClaimxEncoder, windows: Sequence[Window], targets: Sequence[dict[str, np.ndarray]],
+                 gold_tags: Sequence[np.ndarray | None] | None, batch_ids: Sequence[int], cfg: DistillConfig,
+                 pad_id: int, device: torch.device, amp) -> dict[str, torch.Tensor]:
+    """`distill_losses` of ``student`` on the windows ``batch_ids``: the teacher's ``targets`` (`teacher_logits`)
+    and, when the run has gold (``gold_tags``, `gold_window_tags`) and ``cfg.gold_weight``, the gold entities."""
+    t = collate([windows[i] for i in batch_ids], pad_id)
+    width = t["input_ids"].shape[1]
+    target = {k: v.to(device) for k, v in stack_targets([targets[i] for i in batch_ids], width, 0).items()}
+    t = {k: v.to(device) for k, v in t.items()}
+    keep = t["attention_mask"].bool()
+    keep[:, 0] = False  # [CLS]
+    keep[torch.arange(len(batch_ids), device=device), t["attention_mask"].sum(1) - 1] = False  # [SEP]
+    with torch.autocast(device.type, dtype=amp or torch.float32, enabled=amp is not None):
+        out = _forward(student, t)
+    gold_batch = None
+    if cfg.gold_weight and gold_tags is not None:  # every batch scores it (0 without gold): a per-batch mean
+        n_labels = out["entities"].shape[2]
+        rows = [gold_tags[i] if gold_tags[i] is not None else np.full((len(windows[i]), n_labels), IGNORE)
+                for i in batch_ids]
+        gold_batch = stack_targets([{"entities": r} for r in rows], width, IGNORE)["entities"].to(device)
+    return distill_losses(out, target, keep, cfg.temperature, t["sentence_of_piece"], gold_batch, cfg.gold_weight,
+                          cfg.entity_weight)
+
+
 def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example | None] | None = None,
             device: str = "cpu", log: Callable[[str], None] = print,
-            evaluate: Callable[[ClaimxEncoder, object, int], dict] | None = None, checkpoint: str | Path | None = None, logits_cache: str | Path | None = None
+            evaluate: Callable[[ClaimxEncoder, object, int], dict] | None = None,
+            checkpoint: str | Path | None = None, logits_cache: str | Path | None = None
             ) -> tuple[ClaimxEncoder, object, list]:
     """Train a student of ``cfg.teacher`` on ``texts``; ``evaluate(model, tokenizer, epoch)`` after each epoch.
     ``gold``: per text, an `Example` whose spans are that text's gold entities (offsets into the text), or None.
@@ -197,8 +231,7 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example
     pieces = tokenize(tokenizer, [t for t, _ in texts])
     windows = [w for d, (p, (_, sents)) in enumerate(zip(pieces, texts))
                for w in document_windows(d, p, sents, settings, cls_id, sep_id)]
-    tags = {d: entity_tags(g, pieces[d].offsets, settings.labels) for d, g in enumerate(gold or ()) if g is not None}
-    gold_tags = [window_tags(tags[w.doc], w) if w.doc in tags else None for w in windows]
+    gold_tags = gold_window_tags(windows, pieces, gold, settings.labels)
     data = hashlib.sha1(repr([(t, list(s)) for t, s in texts] + [g and (g.corpus, g.spans) for g in gold or ()]
                              ).encode()).hexdigest()
     weights = hashlib.sha1((spec.path / "model.safetensors").read_bytes()).hexdigest()
@@ -217,7 +250,7 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example
     del teacher
     n_pieces = sum(len(w) for w in windows)
     log(f"data: {len(texts)} texts -> {len(windows)} windows, {n_pieces} pieces, "
-        f"{sum(len(w.sentence_ids) for w in windows)} sentences, {len(tags)} texts with gold entities; teacher logits "
+        f"{sum(len(w.sentence_ids) for w in windows)} sentences, {sum(g is not None for g in gold or ())} texts with gold entities; teacher logits "
         f"{'read from ' + str(logits_cache) if reused else 'computed'} in {time.perf_counter() - t0:.0f}s")
 
     body, nodecay, heads = [], [], []
@@ -236,26 +269,11 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example
     sched = linear_schedule(opt, total, math.ceil(cfg.warmup * total))
     log(f"training: {cfg.epochs} epochs x {total // max(1, cfg.epochs)} steps, student layers {list(cfg.layers)} + "
         f"branch {cfg.branch_layers}, lr {cfg.lr} / heads {cfg.head_lr}, T {cfg.temperature}, "
-        f"entity weight {cfg.entity_weight}, gold weight {cfg.gold_weight}, {'bf16 autocast' if amp else 'fp32'} on {dev}")
+        f"entity weight {cfg.entity_weight}, gold weight {cfg.gold_weight}, "
+        f"{'bf16 autocast' if amp else 'fp32'} on {dev}")
 
     def losses(batch_ids: list[int]) -> dict[str, torch.Tensor]:
-        t = collate([windows[i] for i in batch_ids], tokenizer.pad_token_id)
-        target = {k: v.to(dev) for k, v in stack_targets([targets[i] for i in batch_ids], t["input_ids"].shape[1],
-                                                         0).items()}
-        t = {k: v.to(dev) for k, v in t.items()}
-        keep = t["attention_mask"].bool()
-        keep[:, 0] = False  # [CLS]
-        keep[torch.arange(len(batch_ids), device=dev), t["attention_mask"].sum(1) - 1] = False  # [SEP]
-        with torch.autocast(dev.type, dtype=amp or torch.float32, enabled=amp is not None):
-            out = _forward(student, t)
-        gold_batch = None
-        if cfg.gold_weight and tags:  # every batch scores it (0 without gold), so the epoch mean is per batch
-            width, n_labels = t["input_ids"].shape[1], len(settings.labels)
-            rows = [gold_tags[i] if gold_tags[i] is not None else np.full((len(windows[i]), n_labels), IGNORE)
-                    for i in batch_ids]
-            gold_batch = stack_targets([{"entities": r} for r in rows], width, IGNORE)["entities"].to(dev)
-        parts = distill_losses(out, target, keep, cfg.temperature, t["sentence_of_piece"], gold_batch,
-                               cfg.gold_weight, cfg.entity_weight)
+        parts = batch_losses(student, windows, targets, gold_tags, batch_ids, cfg, tokenizer.pad_token_id, dev, amp)
         parts["loss"] = sum(parts.values())
         return parts
 
