@@ -7,7 +7,9 @@ Texts: every train-split document of the shared corpora (title + abstract, split
 splits them) plus the causal-language and SciClaim sentences alone, one copy per text; any text that also
 occurs in a dev, genre-dev or held-out test split of any corpus is left out, so the student's dev scores
 stay comparable with the teacher's. Texts of BC5CDR, NCBI-disease, BioRED and EBM-NLP also carry their gold
-entity spans, which the student learns beside the teacher's outputs (``--gold-weight``). The student folder
+entity spans, which the student learns beside the teacher's outputs (``--gold-weight``); texts of the teacher's
+claim sources (MechClaims train, claim sentences, causal language, SciClaim) carry their gold claim labels on the
+sentences whose spans match (``--gold-claim-weight``). The student folder
 goes to ``OUT/model`` (the teacher's linker copied in); score it with the same commands as the teacher
 (eval_entities.py, eval_claims.py, bench.py ``--model``).
 """
@@ -53,10 +55,35 @@ def heldout_keys() -> set[str]:
     return keys | {f"pmid:{pmid}" for _, pmid, _ in read_overlap(corpora_dir() / OVERLAP_FILE)}
 
 
+def aligned(doc, sentences: list[tuple[int, int]]):
+    """``doc`` (a gold `ClaimDoc` of the same text) over ``sentences``: a sentence keeps its gold labels where a
+    gold sentence has its exact span, else is unsupervised; roles are kept (inside relational claims only, later)."""
+    from dataclasses import replace
+
+    at = {tuple(span): k for k, span in enumerate(doc.sentences)}
+    pick = [at.get(tuple(span)) for span in sentences]
+    return replace(doc, sentences=[tuple(span) for span in sentences],
+                   **{f: [None if k is None else getattr(doc, f)[k] for k in pick]
+                      for f in ("allowed", "key", "hedged", "negated")})
+
+
+def claim_gold_by_text() -> dict[str, object]:
+    """The teacher's gold claim documents (`ClaimDoc`) by their text: MechClaims train, claim sentences (train),
+    causal language and SciClaim (the first source wins where two share a text)."""
+    from claimx.corpora import claim_sources as cd
+
+    out: dict[str, object] = {}
+    for doc in (cd.load_mechclaims_docs("train") + cd.load_claim_sentences("train") + cd.load_causal()
+                + cd.load_sciclaim()):
+        out.setdefault(doc.text.rstrip(), doc)
+    return out
+
+
 def training_texts(log, limit: int | None = None
-                   ) -> tuple[list[tuple[str, list[tuple[int, int]]]], list, dict[str, int]]:
+                   ) -> tuple[list[tuple[str, list[tuple[int, int]]]], list, list, dict[str, int]]:
     """(text, sentence spans) of the distillation set (the first ``limit`` only), the gold entities of each (an
-    `Example` with offsets into that text, or None) and the count kept per source."""
+    `Example` with offsets into that text, or None), its gold claim labels (a `ClaimDoc` over those sentences, or
+    None) and the count kept per source."""
     from claimx.corpora import claim_sources as cd
     from claimx.corpora.examples import CORPUS_LABELS, Example, load_examples
     from claimx.corpora.mechanistic import sentence_spans
@@ -65,6 +92,8 @@ def training_texts(log, limit: int | None = None
     held, seen = heldout_keys(), set()
     out: list[tuple[str, list[tuple[int, int]]]] = []
     gold: list[Example | None] = []
+    claims: list = []
+    claim_docs = claim_gold_by_text()
     counts: dict[str, int] = {}
     examples = {c: {e.id: e for e in load_examples(c, "train")} for c in CORPUS_LABELS}
 
@@ -78,9 +107,12 @@ def training_texts(log, limit: int | None = None
         if f"pmid:{pmid}" in held or any(k in held or k in seen for k in keys):
             return
         seen.update(keys)
-        out.append((text, list(split(*args))))
+        sentences = [tuple(span) for span in split(*args)]
+        out.append((text, sentences))
         ex = examples.get(source, {}).get(did)
         gold.append(ex if ex is not None and ex.text.rstrip() == text.rstrip() else None)  # same offsets
+        doc = claim_docs.get(text.rstrip())
+        claims.append(aligned(doc, sentences) if doc is not None and doc.text == text else None)
         counts[source] = counts.get(source, 0) + 1
 
     for source in DOCUMENT_SOURCES:
@@ -93,9 +125,14 @@ def training_texts(log, limit: int | None = None
         add("bioscope", d.id, d.text, sentence_spans, "", d.text)
     for d in cd.load_causal() + cd.load_sciclaim():  # single sentences, as ex("one sentence") sees them
         add(d.source, d.id, d.text, list, d.sentences)
+    labelled = [g for g in claims if g is not None]
+    typed = [g for g in labelled if any(a is not None for a in g.allowed)]
     log("distillation texts: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" ({len(out)} in all); with "
-        "gold entities: " + ", ".join(f"{c} {sum(g is not None and g.corpus == c for g in gold)}" for c in examples))
-    return out, gold, counts
+        "gold entities: " + ", ".join(f"{c} {sum(g is not None and g.corpus == c for g in gold)}" for c in examples)
+        + "; with gold claim labels: " + ", ".join(
+            f"{s} {sum(g.source == s for g in labelled)} ({sum(g.source == s for g in typed)} with types)"
+            for s in ("mechclaims", "claim_sentences", "causal", "sciclaim")))
+    return out, gold, claims, counts
 
 
 def main(argv=None) -> int:
@@ -113,6 +150,8 @@ def main(argv=None) -> int:
                     help="weight of the gold entity cross-entropy on texts with gold spans (0: the teacher's outputs only)")
     ap.add_argument("--entity-weight", type=float, default=1.0,
                     help="weight of the entity soft-target loss (at 1 the claim type loss is ~12x its gradient on the encoder)")
+    ap.add_argument("--gold-claim-weight", type=float, default=0.0,
+                    help="weight of the gold claim losses (type, flags, roles) on texts of the teacher's claim sources")
     ap.add_argument("--batch-tokens", type=int, default=8192)
     ap.add_argument("--limit", type=int, help="first N texts only (a smoke run)")
     ap.add_argument("--name", default="claimx-minilm-small")
@@ -133,13 +172,14 @@ def main(argv=None) -> int:
     out = Path(args.out)
     ckpt, log, command = start_run(out, "distill.py", argv, args.resume)
     t0 = time.perf_counter()
-    texts, gold, counts = training_texts(log, args.limit)
+    texts, gold, claims, counts = training_texts(log, args.limit)
     cfg = DistillConfig(teacher=args.teacher, layers=tuple(args.layers), branch_layers=args.branch_layers,
                         epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, temperature=args.temperature,
                         gold_weight=args.gold_weight, entity_weight=args.entity_weight,
+                        gold_claim_weight=args.gold_claim_weight,
                         batch_tokens=args.batch_tokens)
     try:
-        student, tok, hist = distill(cfg, texts, gold=gold, device=args.device, log=log, checkpoint=ckpt,
+        student, tok, hist = distill(cfg, texts, gold=gold, claims_gold=claims, device=args.device, log=log, checkpoint=ckpt,
                                      logits_cache=out / "teacher-logits.pt")
     except ValueError as e:  # a checkpoint of another run
         raise SystemExit(str(e)) from None

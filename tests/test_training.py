@@ -289,3 +289,47 @@ def test_distillation_will_not_resume_a_run_with_other_gold_spans(tiny_model: Pa
     other = Example("g1", "bc5cdr", text, ((15, 21, "DISORDER"),))
     with pytest.raises(ValueError, match=r"other settings \(data\)"):
         distill(cfg, [(text, [(0, 22)])], gold=[other], log=lambda _: None, checkpoint=ckpt)
+
+
+def test_distillation_with_gold_claims_teaches_the_gold_labels(tiny_model: Path):
+    from claimx.models.training.distill import DistillConfig, distill
+
+    text = "Lithium caused tremor. Mean age was 54."
+    sentences = [(0, 22), (23, 39)]
+    doc = ClaimDoc("c1", "causal", text, sentences, [("causal",), None], [None, None], [0, None], [None, None])
+    cfg = DistillConfig(teacher=str(tiny_model), layers=(1,), branch_layers=0, epochs=30, lr=3e-3, head_lr=1e-2,
+                        warmup=0.0, batch_tokens=64, precision="fp32", gold_claim_weight=5.0)
+    lines: list[str] = []
+    with pytest.raises(ValueError, match="its text and sentences"):
+        distill(cfg, [(text, [(0, 39)])], claims_gold=[doc], log=lines.append)
+    _, _, history = distill(cfg, [(text, sentences)], claims_gold=[doc], log=lines.append)
+    assert any("1 with gold claim labels" in line for line in lines), lines
+    for name in ("loss_gold_type", "loss_gold_flags"):  # one labelled sentence each: fitted
+        assert history[-1][name] < history[0][name] / 3, [h[name] for h in history]
+    assert history[-1]["loss_gold_roles"] == 0.0  # no roles given
+
+
+def test_gold_claim_targets_supervise_only_the_labelled_texts_and_sentences(tokenizer):
+    from claimx.models.bio import IGNORE
+    from claimx.models.heads import TYPE_CLASSES
+    from claimx.models.spec import EntitySettings
+    from claimx.models.training.distill import gold_claim_targets
+    from claimx.models.windows import document_windows, tokenize
+
+    roles = ("AGENT", "MECHANISM", "EFFECT")
+    doc = ClaimDoc("m1", "mechclaims", TEXT, SENTENCES, [None, ("causal",), ("none",)], [None, 1, 0],
+                   [None, 0, None], [None, 0, None], [_at("Lithium", "AGENT"), _at("tremor", "EFFECT")])
+    pieces = tokenize(tokenizer, [TEXT, TEXT])
+    settings = EntitySettings(labels=("DRUG",))
+    windows = [w for d, p in enumerate(pieces)
+               for w in document_windows(d, p, SENTENCES, settings, tokenizer.cls_token_id, tokenizer.sep_token_id)]
+    assert gold_claim_targets(windows, pieces, [None, None], roles) is None
+    first, second = gold_claim_targets(windows, pieces, [doc, None], roles)
+    assert first["allowed"].tolist() == [[False] * len(TYPE_CLASSES),
+                                         [c == "causal" for c in TYPE_CLASSES], [c == "none" for c in TYPE_CLASSES]]
+    assert first["flags"][1].tolist() == [1, 0, 0] and math.isnan(first["flags"][0, 0])
+    words = [TEXT[s:e] for s, e in pieces[0].offsets]
+    tagged = {w: first["roles"][1 + i].tolist() for i, w in enumerate(words) if w in ("Lithium", "tremor", "reduced")}
+    assert tagged == {"Lithium": [1, 0, 0], "tremor": [0, 0, 1], "reduced": [IGNORE] * 3}  # roles in claims only
+    assert not second["allowed"].any() and all(math.isnan(v) for v in second["flags"].ravel())
+    assert (second["roles"] == IGNORE).all()

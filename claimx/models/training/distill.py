@@ -7,7 +7,9 @@ teacher's. It learns the teacher's outputs on unlabelled abstracts, every head a
 logits per word piece, claim type and key / hedged / negated logits per sentence (soft targets at a
 temperature, Hinton et al. 2015). The teacher runs once; its logits are kept (float16) for every epoch.
 Texts with gold entity spans (``gold``: an `Example` per text, or None) also teach the entity head those spans
-(cross-entropy, weight ``gold_weight``): soft targets alone leave a small student over-tagging.
+(cross-entropy, weight ``gold_weight``): soft targets alone leave a small student over-tagging. Texts with gold
+claim labels (``claims_gold``: a `ClaimDoc` per text over the text's own sentences, or None) also teach the claim
+heads those labels (the teacher's own claim losses, weight ``gold_claim_weight``).
 
     student, tokenizer, history = distill(DistillConfig(teacher="models/claimx-minilm"), texts)
     save_encoder(student, tokenizer, "runs/student/model", ...)
@@ -29,6 +31,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ...corpora.claim_sources import ClaimDoc
 from ...corpora.examples import Example
 from ...results import RELATIONAL_TYPES
 from ..bio import IGNORE
@@ -37,11 +40,12 @@ from ..heads import TYPE_CLASSES
 from ..predictor import autocast_dtype
 from ..spec import load_spec
 from ..windows import Window, collate, document_windows, pack, tokenize
+from .claims import claim_losses
 from .loop import linear_schedule, run_epochs, seed_everything, shuffled_batches
-from .targets import entity_tags, stack_targets, window_tags
+from .targets import claim_targets, entity_tags, stack_targets, window_tags
 
-__all__ = ["DistillConfig", "batch_losses", "distill", "distill_losses", "gold_window_tags", "student_from_teacher",
-           "teacher_logits"]
+__all__ = ["DistillConfig", "batch_losses", "distill", "distill_losses", "gold_claim_targets", "gold_window_tags",
+           "student_from_teacher", "teacher_logits"]
 
 Text = tuple[str, Sequence[tuple[int, int]]]  # a text and its sentence (start, end) spans
 
@@ -60,6 +64,7 @@ class DistillConfig:
     temperature: float = 2.0
     entity_weight: float = 1.0  # the entity soft-target loss (the claim type loss otherwise dominates the gradient)
     gold_weight: float = 1.0  # the gold entity cross-entropy, where a text has gold spans (0: soft targets only)
+    gold_claim_weight: float = 0.0  # the gold claim losses (type, flags, roles), where a text has gold claim labels
     grad_clip: float = 1.0
     seed: int = 13
     precision: str = "auto"
@@ -182,11 +187,40 @@ def gold_window_tags(windows: Sequence[Window], pieces: Sequence, gold: Sequence
     return [window_tags(tags[w.doc], w) if w.doc in tags else None for w in windows] if tags else None
 
 
+def gold_claim_targets(windows: Sequence[Window], pieces: Sequence, claims_gold: Sequence[ClaimDoc | None] | None,
+                       roles: Sequence[str]) -> list[dict[str, np.ndarray]] | None:
+    """Per window, its gold claim targets (`targets.claim_targets`: ``allowed`` / ``flags`` per sentence, ``roles``
+    per piece, unsupervised where its text has no gold `ClaimDoc`); None when no text has any. Roles are kept in
+    relational claim sentences only, as the teacher learned them (``--roles-in-claims-only``)."""
+    if not any(g is not None for g in claims_gold or ()):
+        return None
+    by_doc: dict[int, list[int]] = {}
+    for i, w in enumerate(windows):
+        by_doc.setdefault(w.doc, []).append(i)
+    out: list[dict[str, np.ndarray] | None] = [None] * len(windows)
+    for d, ids in by_doc.items():
+        doc = claims_gold[d] if d < len(claims_gold) else None  # type: ignore[index]
+        if doc is None:
+            for i in ids:
+                k = len(windows[i].sentence_ids)
+                out[i] = {"allowed": np.zeros((k, len(TYPE_CLASSES)), dtype=bool),
+                          "flags": np.full((k, 3), np.nan, dtype=np.float32),
+                          "roles": np.full((len(windows[i]), len(roles)), IGNORE, dtype=np.int64)}
+        else:
+            for i, t in zip(ids, claim_targets(doc, pieces[d].offsets, [windows[i] for i in ids], roles,
+                                               roles_in_claims_only=True)):
+                out[i] = t
+    return out  # type: ignore[return-value]
+
+
 def batch_losses(student: ClaimxEncoder, windows: Sequence[Window], targets: Sequence[dict[str, np.ndarray]],
                  gold_tags: Sequence[np.ndarray | None] | None, batch_ids: Sequence[int], cfg: DistillConfig,
-                 pad_id: int, device: torch.device, amp) -> dict[str, torch.Tensor]:
+                 pad_id: int, device: torch.device, amp,
+                 gold_claims: Sequence[dict[str, np.ndarray]] | None = None) -> dict[str, torch.Tensor]:
     """`distill_losses` of ``student`` on the windows ``batch_ids``: the teacher's ``targets`` (`teacher_logits`)
-    and, when the run has gold (``gold_tags``, `gold_window_tags`) and ``cfg.gold_weight``, the gold entities."""
+    and, when the run has gold (``gold_tags``, `gold_window_tags`) and ``cfg.gold_weight``, the gold entities;
+    with ``gold_claims`` (`gold_claim_targets`) and ``cfg.gold_claim_weight``, ``gold_type`` / ``gold_flags`` /
+    ``gold_roles`` (`claims.claim_losses`, times the weight)."""
     t = collate([windows[i] for i in batch_ids], pad_id)
     width = t["input_ids"].shape[1]
     target = {k: v.to(device) for k, v in stack_targets([targets[i] for i in batch_ids], width, 0).items()}
@@ -202,17 +236,22 @@ def batch_losses(student: ClaimxEncoder, windows: Sequence[Window], targets: Seq
         rows = [gold_tags[i] if gold_tags[i] is not None else np.full((len(windows[i]), n_labels), IGNORE)
                 for i in batch_ids]
         gold_batch = stack_targets([{"entities": r} for r in rows], width, IGNORE)["entities"].to(device)
-    return distill_losses(out, target, keep, cfg.temperature, t["sentence_of_piece"], gold_batch, cfg.gold_weight,
-                          cfg.entity_weight)
+    parts = distill_losses(out, target, keep, cfg.temperature, t["sentence_of_piece"], gold_batch, cfg.gold_weight,
+                           cfg.entity_weight)
+    if cfg.gold_claim_weight and gold_claims is not None and "type" in out:
+        batch = {k: v.to(device) for k, v in stack_targets([gold_claims[i] for i in batch_ids], width, IGNORE).items()}
+        parts.update({f"gold_{k}": v * cfg.gold_claim_weight for k, v in claim_losses(out, batch).items()})
+    return parts
 
 
 def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example | None] | None = None,
-            device: str = "cpu", log: Callable[[str], None] = print,
+            claims_gold: Sequence[ClaimDoc | None] | None = None, device: str = "cpu", log: Callable[[str], None] = print,
             evaluate: Callable[[ClaimxEncoder, object, int], dict] | None = None,
             checkpoint: str | Path | None = None, logits_cache: str | Path | None = None
             ) -> tuple[ClaimxEncoder, object, list]:
     """Train a student of ``cfg.teacher`` on ``texts``; ``evaluate(model, tokenizer, epoch)`` after each epoch.
-    ``gold``: per text, an `Example` whose spans are that text's gold entities (offsets into the text), or None.
+    ``gold``: per text, an `Example` whose spans are that text's gold entities (offsets into the text), or None;
+    ``claims_gold``: per text, a `ClaimDoc` of that text and its sentences (as given in ``texts``) or None.
     With ``checkpoint`` the run saves itself after every epoch and goes on from there when restarted with the
     same settings and texts (`loop.run_epochs`); with ``logits_cache`` (a file) the teacher's logits are kept
     there for a resumed run or another student of the same teacher and texts. Returns ``(student, tokenizer,
@@ -226,13 +265,19 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example
 
     t0 = time.perf_counter()
     settings, cls_id, sep_id = teacher.entities, tokenizer.cls_token_id, tokenizer.sep_token_id
-    if gold is not None and len(gold) != len(texts):
-        raise ValueError(f"gold: {len(gold)} entries for {len(texts)} texts; give one (an Example or None) per text")
+    for name, given, kind in (("gold", gold, "an Example"), ("claims_gold", claims_gold, "a ClaimDoc")):
+        if given is not None and len(given) != len(texts):
+            raise ValueError(f"{name}: {len(given)} entries for {len(texts)} texts; give one ({kind} or None) per text")
+    for d, doc in enumerate(claims_gold or ()):
+        if doc is not None and (doc.text != texts[d][0] or list(doc.sentences) != list(texts[d][1])):
+            raise ValueError(f"claims_gold[{d}] ({doc.id}): its text and sentences must be text {d}'s")
     pieces = tokenize(tokenizer, [t for t, _ in texts])
     windows = [w for d, (p, (_, sents)) in enumerate(zip(pieces, texts))
                for w in document_windows(d, p, sents, settings, cls_id, sep_id)]
     gold_tags = gold_window_tags(windows, pieces, gold, settings.labels)
+    gold_claims = gold_claim_targets(windows, pieces, claims_gold, student.claims.roles) if student.claims else None
     data = hashlib.sha1(repr([(t, list(s)) for t, s in texts] + [g and (g.corpus, g.spans) for g in gold or ()]
+                             + [g and (g.id, g.allowed, g.key, g.hedged, g.negated, g.roles) for g in claims_gold or ()]
                              ).encode()).hexdigest()
     weights = hashlib.sha1((spec.path / "model.safetensors").read_bytes()).hexdigest()
     layout = hashlib.sha1(repr([(w.doc, w.ids.tolist(), w.sentence_ids) for w in windows]).encode()).hexdigest()
@@ -250,7 +295,8 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example
     del teacher
     n_pieces = sum(len(w) for w in windows)
     log(f"data: {len(texts)} texts -> {len(windows)} windows, {n_pieces} pieces, "
-        f"{sum(len(w.sentence_ids) for w in windows)} sentences, {sum(g is not None for g in gold or ())} texts with gold entities; teacher logits "
+        f"{sum(len(w.sentence_ids) for w in windows)} sentences, {sum(g is not None for g in gold or ())} texts with gold "
+        f"entities, {sum(g is not None for g in claims_gold or ())} with gold claim labels; teacher logits "
         f"{'read from ' + str(logits_cache) if reused else 'computed'} in {time.perf_counter() - t0:.0f}s")
 
     body, nodecay, heads = [], [], []
@@ -269,11 +315,12 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example
     sched = linear_schedule(opt, total, math.ceil(cfg.warmup * total))
     log(f"training: {cfg.epochs} epochs x {total // max(1, cfg.epochs)} steps, student layers {list(cfg.layers)} + "
         f"branch {cfg.branch_layers}, lr {cfg.lr} / heads {cfg.head_lr}, T {cfg.temperature}, "
-        f"entity weight {cfg.entity_weight}, gold weight {cfg.gold_weight}, "
+        f"entity weight {cfg.entity_weight}, gold weight {cfg.gold_weight}, gold claim weight {cfg.gold_claim_weight}, "
         f"{'bf16 autocast' if amp else 'fp32'} on {dev}")
 
     def losses(batch_ids: list[int]) -> dict[str, torch.Tensor]:
-        parts = batch_losses(student, windows, targets, gold_tags, batch_ids, cfg, tokenizer.pad_token_id, dev, amp)
+        parts = batch_losses(student, windows, targets, gold_tags, batch_ids, cfg, tokenizer.pad_token_id, dev, amp,
+                             gold_claims)
         parts["loss"] = sum(parts.values())
         return parts
 

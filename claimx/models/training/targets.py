@@ -23,7 +23,7 @@ from ..heads import TYPE_CLASSES
 from ..spec import EntitySettings
 from ..windows import Window, collate, document_windows, rough_sentence_spans, sentence_pieces, tokenize
 
-__all__ = ["TrainingWindow", "claim_windows", "collate_training", "entity_tags", "entity_windows", "stack_targets",
+__all__ = ["TrainingWindow", "claim_targets", "claim_windows", "collate_training", "entity_tags", "entity_windows", "stack_targets",
            "window_tags"]
 
 _TYPE = {name: i for i, name in enumerate(TYPE_CLASSES)}
@@ -71,30 +71,41 @@ def entity_windows(examples: Sequence[Example], tokenizer, settings: EntitySetti
 
 def claim_windows(docs: Sequence[ClaimDoc], tokenizer, settings: EntitySettings, roles: Sequence[str], *,
                   roles_in_claims_only: bool = False) -> list[TrainingWindow]:
-    """Tokenize and window ``docs`` with their claim targets. With ``roles_in_claims_only`` role targets are
-    kept only inside sentences labelled as mechanistic, causal or correlational claims (where roles are
-    decoded at inference)."""
+    """Tokenize and window ``docs`` with their claim targets (`claim_targets`)."""
     out: list[TrainingWindow] = []
     for d, (doc, p) in enumerate(zip(docs, tokenize(tokenizer, [doc.text for doc in docs]))):
-        if doc.roles is None:
-            role_tags = np.full((len(p), len(roles)), IGNORE, dtype=np.int64)
-        else:
-            role_tags = encode_bio(p.offsets, doc.roles, roles)
-            role_tags[:, [j for j, lab in enumerate(roles) if lab not in doc.role_labels]] = IGNORE
-            if roles_in_claims_only and not doc.standalone:
-                relational = np.asarray([a is not None and set(a) <= RELATIONAL_TYPES for a in doc.allowed] + [False])
-                role_tags[~relational[sentence_pieces(p.offsets, doc.sentences)]] = IGNORE  # -1 → the last False
-        for w in document_windows(d, p, doc.sentences, settings, tokenizer.cls_token_id, tokenizer.sep_token_id,
-                                  standalone=doc.standalone):
-            allowed = np.zeros((len(w.sentence_ids), len(TYPE_CLASSES)), dtype=bool)
-            flags = np.full((len(w.sentence_ids), 3), np.nan, dtype=np.float32)
-            for j, k in enumerate(w.sentence_ids):
-                if doc.allowed[k] is not None:
-                    allowed[j, [_TYPE[t] for t in doc.allowed[k]]] = True
-                for c, values in enumerate((doc.key, doc.hedged, doc.negated)):
-                    if values[k] is not None:
-                        flags[j, c] = values[k]
-            out.append(TrainingWindow(w, {"allowed": allowed, "flags": flags, "roles": window_tags(role_tags, w)}))
+        windows = document_windows(d, p, doc.sentences, settings, tokenizer.cls_token_id, tokenizer.sep_token_id,
+                                   standalone=doc.standalone)
+        targets = claim_targets(doc, p.offsets, windows, roles, roles_in_claims_only=roles_in_claims_only)
+        out += [TrainingWindow(w, t) for w, t in zip(windows, targets)]
+    return out
+
+
+def claim_targets(doc: ClaimDoc, offsets: Sequence[tuple[int, int]], windows: Sequence[Window],
+                  roles: Sequence[str], *, roles_in_claims_only: bool = False) -> list[dict[str, np.ndarray]]:
+    """The claim targets of ``doc``'s ``windows`` (its pieces at ``offsets``, windowed over ``doc.sentences``):
+    ``allowed`` / ``flags`` per sentence, ``roles`` per piece. With ``roles_in_claims_only`` role targets are kept
+    only inside sentences labelled as mechanistic, causal or correlational claims (where roles are decoded at
+    inference)."""
+    if doc.roles is None:
+        role_tags = np.full((len(offsets), len(roles)), IGNORE, dtype=np.int64)
+    else:
+        role_tags = encode_bio(offsets, doc.roles, roles)
+        role_tags[:, [j for j, lab in enumerate(roles) if lab not in doc.role_labels]] = IGNORE
+        if roles_in_claims_only and not doc.standalone:
+            relational = np.asarray([a is not None and set(a) <= RELATIONAL_TYPES for a in doc.allowed] + [False])
+            role_tags[~relational[sentence_pieces(offsets, doc.sentences)]] = IGNORE  # -1 → the last False
+    out = []
+    for w in windows:
+        allowed = np.zeros((len(w.sentence_ids), len(TYPE_CLASSES)), dtype=bool)
+        flags = np.full((len(w.sentence_ids), 3), np.nan, dtype=np.float32)
+        for j, k in enumerate(w.sentence_ids):
+            if doc.allowed[k] is not None:
+                allowed[j, [_TYPE[t] for t in doc.allowed[k]]] = True
+            for c, values in enumerate((doc.key, doc.hedged, doc.negated)):
+                if values[k] is not None:
+                    flags[j, c] = values[k]
+        out.append({"allowed": allowed, "flags": flags, "roles": window_tags(role_tags, w)})
     return out
 
 
