@@ -18,8 +18,15 @@ Importing claimx is cheap: torch and spaCy load when a model or pipeline is firs
 from __future__ import annotations
 
 import logging
+import os
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
+
+# PyTorch's oneDNN (bf16 on CPU) keeps compiled kernels for every input shape (~0.4 MB each, up to 1,024 in each of
+# two caches: oneDNN's and ideep's). Batches of abstracts are new shapes all the time, so memory grew with the input
+# (+316 MB over 6,000 abstracts). Read at oneDNN's first use; 16 costs no measured speed. See README, Memory.
+for _cache in ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY"):
+    os.environ.setdefault(_cache, "16")
 
 from .errors import ClaimxError, InputError, InvalidRecordError, ModelError, ResultsError, UsageError
 from .options import ExtractOptions

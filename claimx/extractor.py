@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
-import os
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from pathlib import Path
@@ -163,8 +162,6 @@ def load(
     """Load a model (a folder, an installed model's name such as "claimx-minilm", or its `ModelSpec`; None:
     `$CLAIMX_MODEL`, else the default model) on `device` ("cpu", "cuda", "cuda:N" or "auto") at `precision`:
     auto (bf16 where the hardware has it, else fp32), bf16, fp32 or int8 (CPU only). Raises `ModelError`."""
-    # oneDNN keeps compiled kernels per batch shape (1,024 by default); few suffice and memory stays flat
-    os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "16")
     spec = load_spec(model)  # claimx.json is read here, once (a ModelSpec is used as it is)
     nlp = build_nlp(spec, device=device, precision=precision)
     return Extractor(nlp, spec, fields=fields, keep_meta=keep_meta)

@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -156,3 +159,42 @@ def test_a_checkout_finds_its_own_models_by_name(tiny_model, monkeypatch, tmp_pa
     assert spec_module.find_model("claimx-tiny-small") == tmp_path / "claimx-tiny-small"
     with pytest.raises(claimx.ModelError, match="no model 'claimx-tiny': not a folder"):
         spec_module.find_model("claimx-tiny")  # not in the checkout's models/ and not installed
+
+
+_SHAPES = """
+import os, sys, torch
+if sys.argv[1] == "claimx":
+    import claimx  # noqa: F401
+def rss():
+    return next(int(l.split()[1]) // 1024 for l in open("/proc/self/status") if l.startswith("VmRSS"))
+lin = torch.nn.Linear(384, 1536)
+with torch.inference_mode():
+    lin(torch.randn(8, 384))
+    start = rss()
+    for m in range(8, 8 * 300, 8):  # 300 input shapes, as batches of abstracts make them
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            lin(torch.randn(m // 8, 384))
+print(os.environ.get("LRU_CACHE_CAPACITY"), rss() - start)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads RSS from /proc (Linux)")
+def test_importing_claimx_keeps_the_bf16_kernel_caches_small():
+    """oneDNN and ideep keep kernels per input shape (up to 1,024 each by default): without claimx's cap memory
+    grows with the input (issue 16's memory floor); a user's own setting wins."""
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("LRU_CACHE_CAPACITY", "ONEDNN_PRIMITIVE_CACHE_CAPACITY")}
+
+    def run(mode: str, **extra: str) -> tuple[str, int]:
+        out = subprocess.run([sys.executable, "-c", _SHAPES, mode], capture_output=True, text=True, check=True,
+                             env={**env, **extra}).stdout.split()
+        return out[0], int(out[1])
+
+    capped, grown = run("claimx"), run("torch")
+    assert capped[0] == "16" and grown[0] == "None"
+    assert run("claimx", LRU_CACHE_CAPACITY="7")[0] == "7"
+    if grown[1] < 40:
+        pytest.skip(f"oneDNN's caches grow only {grown[1]} MB over 300 shapes on this CPU")
+    assert capped[1] < grown[1] / 2, (capped, grown)
