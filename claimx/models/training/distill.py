@@ -199,7 +199,7 @@ def gold_claim_targets(windows: Sequence[Window], pieces: Sequence, claims_gold:
         by_doc.setdefault(w.doc, []).append(i)
     out: list[dict[str, np.ndarray] | None] = [None] * len(windows)
     for d, ids in by_doc.items():
-        doc = claims_gold[d] if d < len(claims_gold) else None  # type: ignore[index]
+        doc = claims_gold[d]  # type: ignore[index]
         if doc is None:
             for i in ids:
                 k = len(windows[i].sentence_ids)
@@ -275,7 +275,8 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example
     windows = [w for d, (p, (_, sents)) in enumerate(zip(pieces, texts))
                for w in document_windows(d, p, sents, settings, cls_id, sep_id)]
     gold_tags = gold_window_tags(windows, pieces, gold, settings.labels)
-    gold_claims = gold_claim_targets(windows, pieces, claims_gold, student.claims.roles) if student.claims else None
+    gold_claims = (gold_claim_targets(windows, pieces, claims_gold, student.claims.roles)
+                   if student.claims and cfg.gold_claim_weight else None)
     data = hashlib.sha1(repr([(t, list(s)) for t, s in texts] + [g and (g.corpus, g.spans) for g in gold or ()]
                              + [g and (g.id, g.allowed, g.key, g.hedged, g.negated, g.roles) for g in claims_gold or ()]
                              ).encode()).hexdigest()
