@@ -113,6 +113,24 @@ def test_decode_entities_drops_mentions_below_the_models_min_score(tokenizer):
     assert [text[s:e] for s, e, _, _ in joined] == ["cisplatin"]  # "ulnar nerve" scores 0.7 once joined
 
 
+def test_decode_entities_leaves_the_sentences_full_stop_out(tokenizer):
+    from claimx.models.predictor import decode_entities
+    from claimx.models.spec import EntitySettings
+
+    text = "Ketamine reduced depressive symptoms. Relapse, then."
+    (p,) = tokenize(tokenizer, [text])
+    tags = np.zeros((len(p), 3), dtype=np.int64)
+    probs = np.full((len(p), 3), 0.9, dtype=np.float32)
+    at = {w: next(i for i, (s, _) in enumerate(p.offsets) if text[s:].startswith(w)) for w in ("dep", "Rel", "then")}
+    tags[at["dep"]:at["Rel"], 2] = I  # "depressive symptoms ." as one OUTCOME, as EBM-NLP's gold often has it
+    tags[at["dep"], 2] = B
+    tags[at["Rel"]:at["then"], 1] = I  # "Relapse ," (the comma too)
+    tags[at["Rel"], 1] = B
+    tags[at["then"] + 1, 0] = B  # a lone full stop: no mention at all
+    got = decode_entities(tags, probs, p, EntitySettings(join_touching=True), text)
+    assert [(text[s:e], label) for s, e, label, _ in got] == [("depressive symptoms", "OUTCOME"), ("Relapse", "DISORDER")]
+
+
 def test_encode_ignores_unknown_labels_and_keeps_first_of_overlapping():
     offsets = [(0, 3), (4, 7), (8, 11)]
     tags = encode_bio(offsets, [(0, 7, "DRUG"), (4, 11, "DRUG"), (0, 3, "GENE")], LABELS)

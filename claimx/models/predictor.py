@@ -21,7 +21,7 @@ import torch
 
 from ..errors import ModelError
 from ..options import check_runtime
-from .bio import Prediction, decode_bio, decode_roles, merge_touching
+from .bio import Prediction, decode_bio, decode_roles, merge_touching, trim_entity_ends
 from .encoder import ClaimxEncoder, load_encoder
 from .heads import TYPE_CLASSES
 from .spec import EntitySettings, ModelSpec
@@ -110,12 +110,14 @@ def quantize_int8(model: ClaimxEncoder) -> ClaimxEncoder:
 def decode_entities(tags: np.ndarray, probs: np.ndarray, pieces: Pieces, settings: EntitySettings,
                     text: str) -> list[Prediction]:
     """Entity mentions of one text from its BIO ``tags`` / ``probs`` ``[pieces, labels]``, as ``settings``
-    (`EntitySettings`) say: snapped to words, with ``join_touching`` neighbours of one label joined, and mentions
-    scored below ``min_score`` (the mean probability of their pieces' tags) dropped."""
+    (`EntitySettings`) say: snapped to words, with ``join_touching`` neighbours of one label joined, a trailing
+    full stop or comma taken off (`trim_entity_ends`), and mentions scored below ``min_score`` (the mean
+    probability of their pieces' tags) dropped."""
     words = pieces.word_ids if settings.snap_to_words else None
     spans = decode_bio(tags, probs, pieces.offsets, settings.labels, words, text)
     if settings.join_touching:
         spans = merge_touching(spans, text)
+    spans = trim_entity_ends(spans, text)
     return [s for s in spans if s[3] >= settings.min_score] if settings.min_score > 0 else spans
 
 
