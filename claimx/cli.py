@@ -25,7 +25,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Extract clai
 
 _INPUTS_HELP = "One or more .jsonl(.gz), PubMed .xml(.gz) or .txt(.gz) files, folders or globs, or - for JSONL on stdin."
 _RESULTS = typer.Argument(..., metavar="CLAIMS...", help="Output of claimx extract: .jsonl(.gz) or .parquet files, or folders of them.")
-_MODEL = typer.Option(None, "--model", help="Model folder or installed model name (default: claimx-minilm).")
+_MODEL = typer.Option(None, "--model", help="Model folder or installed model name (default: claimx-minilm-small).")
 _DEVICE = typer.Option("auto", "--device", help="cpu, cuda or auto.")
 _PRECISION = typer.Option("auto", "--precision", help="auto (bf16 where the hardware has it), bf16, fp32 or int8 (CPU).")
 _ID_FIELD = typer.Option(["id", "pmid"], "--id-field", help="JSONL field(s) holding the id.")

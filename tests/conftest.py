@@ -17,7 +17,8 @@ SHARED = Path(os.environ.get("CLAIMX_SHARED", ROOT.parent / "shared"))
 EXAMPLE_JSONL = SHARED / "examples" / "abstract.jsonl"
 EXAMPLE_XML = SHARED / "examples" / "pubmed-29768149.xml"
 SHIPPED_EXAMPLES = ROOT / "corpora" / "examples" / "abstracts.jsonl"
-SHIPPED_MODEL = ROOT / "models" / "claimx-minilm"
+SHIPPED_MODEL = ROOT / "models" / "claimx-minilm-small"  # the default model
+TEACHER_MODEL = ROOT / "models" / "claimx-minilm"  # the larger model it was distilled from
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,9 +1,9 @@
 """Model folders: where a model is found, and what its `claimx.json` says, read once into a `ModelSpec`.
 
 A model is named by a folder path or by the name of an installed model package (`pip install
-./models/claimx-minilm`; packages register their folder under the `claimx.models` entry-point group,
-as spaCy's models do). No name means `$CLAIMX_MODEL`, else the default model `claimx-minilm`: the
-checkout's `models/claimx-minilm` when claimx runs from a source tree, else the installed package.
+./models/claimx-minilm-small`; packages register their folder under the `claimx.models` entry-point group,
+as spaCy's models do). No name means `$CLAIMX_MODEL`, else the default model `claimx-minilm-small`: the
+checkout's `models/claimx-minilm-small` when claimx runs from a source tree, else the installed package.
 
 A model folder holds::
 
@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_MODEL", "ENTRY_POINTS", "ClaimSettings", "EntitySettings", "
            "find_model", "installed_models", "load_spec"]
 
 #: The name of the model claimx uses when none is given.
-DEFAULT_MODEL = "claimx-minilm"
+DEFAULT_MODEL = "claimx-minilm-small"  # the 3-layer student; "claimx-minilm" is its 6-layer teacher
 #: Entry-point group under which model packages register a function returning their folder.
 ENTRY_POINTS = "claimx.models"
 #: Where model folders live in a source checkout (beside the package).
