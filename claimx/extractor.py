@@ -65,9 +65,11 @@ class Extractor:
         it = iter(items)
         while chunk := list(islice(it, batch_size)):
             records = [r for r in chunk if isinstance(r, Record)]
-            docs = iter(self._docs(records, batch_size))
-            for item in chunk:
-                yield self.to_result(item, next(docs)) if isinstance(item, Record) else item
+            # the strings and lexemes a chunk adds to the vocabulary go with it (else they pile up: ~20 an abstract)
+            with self.nlp.memory_zone():
+                docs = iter(self._docs(records, batch_size))
+                out = [self.to_result(item, next(docs)) if isinstance(item, Record) else item for item in chunk]
+            yield from out
             _trim_heap()
 
     def _record(self, item: Input, index: int) -> Record | RecordError:

@@ -5,6 +5,10 @@ each size and prints its peak RSS. Not a test.
     python scripts/memcheck.py --n 2000 20000
 
 Inputs are abstracts of BC5CDR/NCBI/BioRED (as in bench.py), cycled with new ids beyond the ~2,400 there.
+Cycled text brings no new words, as a real corpus does; `--new-words K` ends each record with a sentence of K
+words never seen before (what grows spaCy's vocabulary over millions of abstracts).
+
+    python scripts/memcheck.py --n 2000 10000 --new-words 20
 """
 
 from __future__ import annotations
@@ -24,12 +28,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, nargs="+", default=[2000, 20000])
     ap.add_argument("--extra", nargs="*", default=[], help="more claimx extract options, e.g. --format parquet")
+    ap.add_argument("--new-words", type=int, default=0, metavar="K", help="end each record with K words never seen")
     args = ap.parse_args()
     rows = []
     for n in args.n:
         with tempfile.TemporaryDirectory() as tmp:
             src, out = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
-            src.write_text("".join(json.dumps(r) + "\n" for r in sample(n)), encoding="utf-8")
+            records = sample(n)
+            for i, r in enumerate(records if args.new_words else []):
+                r["text"] += " " + " ".join(f"zq{i}x{j}" for j in range(args.new_words)) + "."
+            src.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
             cmd = [sys.executable, "-c", "import resource, sys; from claimx.cli import main; sys.argv = sys.argv[1:];\n"
                    "try:\n main()\nfinally:\n print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)",
                    "claimx", "extract", str(src), "-o", str(out), "-q", *args.extra]

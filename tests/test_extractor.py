@@ -111,6 +111,17 @@ def test_a_result_leaves_no_spans_on_its_doc(extractor, monkeypatch):
     assert seen[0].user_data == {}
 
 
+def test_new_words_do_not_stay_in_the_vocabulary(extractor):
+    # spaCy keeps every new string and lexeme it sees (~20 an abstract) unless a memory zone frees them
+    strings = extractor.nlp.vocab.strings
+    before = len(strings)
+    texts = [f"Zorbotrexate{i} (ZBX{i}) reduced qwelpitis{i} in mice. ZBX{i} was well tolerated." for i in range(20)]
+    results = list(extractor.pipe(texts, batch_size=4))
+    assert len(strings) == before and "Zorbotrexate7" not in strings and "qwelpitis19" not in strings
+    assert (results[7].abbreviations[0].short, results[7].abbreviations[0].long) == ("ZBX7", "Zorbotrexate7")
+    assert results[19].text == texts[19]  # results outlive the zone their Doc was made in
+
+
 def test_load_reads_the_model_description_once(tiny_model, monkeypatch):
     from claimx.models.spec import ModelSpec
 
