@@ -117,7 +117,7 @@ def test_decode_entities_leaves_the_sentences_full_stop_out(tokenizer):
     from claimx.models.predictor import decode_entities
     from claimx.models.spec import EntitySettings
 
-    text = "Ketamine reduced depressive symptoms. Relapse, then."
+    text = "Ketamine reduced depressive symptoms. Relapse, then."  # and "rate of adherence in" / "vitamin A" below
     (p,) = tokenize(tokenizer, [text])
     tags = np.zeros((len(p), 3), dtype=np.int64)
     probs = np.full((len(p), 3), 0.9, dtype=np.float32)
@@ -129,6 +129,14 @@ def test_decode_entities_leaves_the_sentences_full_stop_out(tokenizer):
     tags[at["then"] + 1, 0] = B  # a lone full stop: no mention at all
     got = decode_entities(tags, probs, p, EntitySettings(join_touching=True), text)
     assert [(text[s:e], label) for s, e, label, _ in got] == [("depressive symptoms", "OUTCOME"), ("Relapse", "DISORDER")]
+
+
+def test_trim_entity_ends_drops_a_trailing_function_word_but_not_a_capital():
+    from claimx.models.bio import trim_entity_ends
+
+    text = "The rate of adherence in the trial and vitamin A. Of note, in."
+    spans = [(4, 24, "OUTCOME", 0.9), (39, 49, "DRUG", 0.9), (50, 52, "DRUG", 0.9), (59, 62, "OUTCOME", 0.9)]
+    assert [text[s:e] for s, e, _, _ in trim_entity_ends(spans, text)] == ["rate of adherence", "vitamin A", "Of", "in"]
 
 
 def test_encode_ignores_unknown_labels_and_keeps_first_of_overlapping():

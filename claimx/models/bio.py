@@ -225,14 +225,24 @@ def trim_punctuation(spans: Sequence[Prediction], text: str) -> list[Prediction]
     return out
 
 
+#: a lower-case function word ending a mention of two or more words ("rate of adherence in")
+_TRAILING_WORD = re.compile(r"\s+(?:in|of|and|or|with|for|to|the|at|by|on|from|than|versus|vs)$")
+
+
 def trim_entity_ends(spans: Sequence[Prediction], text: str) -> list[Prediction]:
-    """``spans`` without a full stop, comma, semicolon, colon or space at their end: a mention names a drug,
-    disorder or outcome, never the sentence's punctuation (EBM-NLP's gold outcomes end on a sentence's full stop
-    14% of the time, and models trained on them copy it: "depressive symptoms."). Order kept."""
+    """``spans`` without a full stop, comma, semicolon, colon or space at their end, nor a lower-case function word
+    after another word: a mention names a drug, disorder or outcome, never the sentence's punctuation (EBM-NLP's
+    gold outcomes end on a sentence's full stop 14% of the time, and models trained on them copy it: "depressive
+    symptoms."). Case matters: "vitamin A" keeps its "A". Order kept."""
     out: list[Prediction] = []
     for start, end, label, score in spans:
-        while end > start and text[end - 1] in " .,;:":
-            end -= 1
+        while True:
+            while end > start and text[end - 1] in " .,;:":
+                end -= 1
+            word = _TRAILING_WORD.search(text, start, end)
+            if word is None:
+                break
+            end = word.start()
         if start < end:
             out.append((start, end, label, score))
     return out

@@ -111,7 +111,7 @@ def decode_entities(tags: np.ndarray, probs: np.ndarray, pieces: Pieces, setting
                     text: str) -> list[Prediction]:
     """Entity mentions of one text from its BIO ``tags`` / ``probs`` ``[pieces, labels]``, as ``settings``
     (`EntitySettings`) say: snapped to words, with ``join_touching`` neighbours of one label joined, a trailing
-    full stop or comma taken off (`trim_entity_ends`), and mentions scored below ``min_score`` (the mean
+    full stop, comma or function word taken off (`trim_entity_ends`), and mentions scored below ``min_score`` (the mean
     probability of their pieces' tags) dropped."""
     words = pieces.word_ids if settings.snap_to_words else None
     spans = decode_bio(tags, probs, pieces.offsets, settings.labels, words, text)
