@@ -79,11 +79,15 @@ def claim_gold_by_text() -> dict[str, object]:
     return out
 
 
-def training_texts(log, limit: int | None = None
+def training_texts(log, limit: int | None = None, *, claim_copies: bool = False, repeat_genre: int = 1
                    ) -> tuple[list[tuple[str, list[tuple[int, int]]]], list, list, dict[str, int]]:
     """(text, sentence spans) of the distillation set (the first ``limit`` only), the gold entities of each (an
     `Example` with offsets into that text, or None), its gold claim labels (a `ClaimDoc` over those sentences, or
-    None) and the count kept per source."""
+    None) and the count kept per source. ``claim_copies``: add the teacher's rewritten copies of the MechClaims
+    train documents kept (`claim_sources.abbreviation_copies`, `frame_copies`, `tail_copies`: abbreviations defined
+    in claims, reworded and lengthened reporting frames), each with its gold claim labels; ``repeat_genre``: the
+    kept review / perspective / hypothesis / commentary documents of MechClaims this many times (the teacher's
+    recipe, `train_claims.py --repeat-genre`)."""
     from claimx.corpora import claim_sources as cd
     from claimx.corpora.examples import CORPUS_LABELS, Example, load_examples
     from claimx.corpora.mechanistic import sentence_spans
@@ -125,6 +129,27 @@ def training_texts(log, limit: int | None = None
         add("bioscope", d.id, d.text, sentence_spans, "", d.text)
     for d in cd.load_causal() + cd.load_sciclaim():  # single sentences, as ex("one sentence") sees them
         add(d.source, d.id, d.text, list, d.sentences)
+    kept = {g.text: i for i, g in enumerate(claims) if g is not None and g.source == "mechclaims"}
+    genre = [i for i, g in enumerate(claims) if g is not None and g.source == "mechclaims"
+             and g.meta.get("genre", "research") != "research"]
+    extra: list[tuple[str, int | None, object]] = [("genre repeat", i, None) for i in genre * (repeat_genre - 1)]
+    if claim_copies:
+        mech = [d for d in cd.load_mechclaims_docs("train") if d.text in kept]  # copies of documents kept only
+        extra += [(f"{tag} copy", None, c) for tag, make in (("abbreviation", cd.abbreviation_copies),
+                                                              ("frame", cd.frame_copies), ("tail", cd.tail_copies))
+                  for c in make(mech)]
+    for name, i, copy in extra:
+        if limit is not None and len(out) >= limit:
+            break
+        if copy is None:  # a repeat, entities and all
+            out.append(out[i])
+            gold.append(gold[i])
+            claims.append(claims[i])
+        else:  # a rewritten text: offsets moved, so no gold entities; its sentences are its original's, moved
+            out.append((copy.text, [tuple(span) for span in copy.sentences]))
+            gold.append(None)
+            claims.append(copy)
+        counts[name] = counts.get(name, 0) + 1
     labelled = [g for g in claims if g is not None]
     typed = [g for g in labelled if any(a is not None for a in g.allowed)]
     log("distillation texts: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f" ({len(out)} in all); with "
@@ -152,6 +177,13 @@ def main(argv=None) -> int:
                     help="weight of the entity soft-target loss (at 1 the claim type loss is ~12x its gradient on the encoder)")
     ap.add_argument("--gold-claim-weight", type=float, default=0.0,
                     help="weight of the gold claim losses (type, flags, roles) on texts of the teacher's claim sources")
+    ap.add_argument("--claim-copies", action="store_true",
+                    help="add the teacher's rewritten MechClaims copies (abbreviations defined in claims, reworded and "
+                         "lengthened review/perspective frames) with their gold claim labels")
+    ap.add_argument("--repeat-genre", type=int, default=1,
+                    help="MechClaims review/perspective/hypothesis/commentary documents per epoch, times")
+    ap.add_argument("--init", help="start from this student folder (same layers and branch) instead of the teacher's "
+                                   "layers: a second training stage")
     ap.add_argument("--batch-tokens", type=int, default=8192)
     ap.add_argument("--limit", type=int, help="first N texts only (a smoke run)")
     ap.add_argument("--name", default="claimx-minilm-small")
@@ -172,12 +204,13 @@ def main(argv=None) -> int:
     out = Path(args.out)
     ckpt, log, command = start_run(out, "distill.py", argv, args.resume)
     t0 = time.perf_counter()
-    texts, gold, claims, counts = training_texts(log, args.limit)
+    texts, gold, claims, counts = training_texts(log, args.limit, claim_copies=args.claim_copies,
+                                                 repeat_genre=args.repeat_genre)
     cfg = DistillConfig(teacher=args.teacher, layers=tuple(args.layers), branch_layers=args.branch_layers,
                         epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, temperature=args.temperature,
                         gold_weight=args.gold_weight, entity_weight=args.entity_weight,
                         gold_claim_weight=args.gold_claim_weight,
-                        batch_tokens=args.batch_tokens)
+                        batch_tokens=args.batch_tokens, init=args.init)
     try:
         student, tok, hist = distill(cfg, texts, gold=gold, claims_gold=claims, device=args.device, log=log, checkpoint=ckpt,
                                      logits_cache=out / "teacher-logits.pt")
@@ -189,6 +222,8 @@ def main(argv=None) -> int:
     info["distillation"] = {"teacher": teacher.label, "command": command, "texts": counts, "layers": args.layers,
                             "branch_layers": args.branch_layers,
                             "seconds": round(sum(h["seconds"] for h in hist), 1)}
+    if args.init:  # a second stage: keep the first stage's record
+        info["distillation"]["init"] = load_spec(args.init).meta.get("distillation")
     folder = save_encoder(student, tok, out / "model", name=args.name, version=args.version,
                           dtype=teacher.meta.get("weights_dtype"), info=info)
     if teacher.linker is not None:  # the linker is not distilled: the student uses the teacher's lexicon

@@ -333,3 +333,24 @@ def test_gold_claim_targets_supervise_only_the_labelled_texts_and_sentences(toke
     assert tagged == {"Lithium": [1, 0, 0], "tremor": [0, 0, 1], "reduced": [IGNORE] * 3}  # roles in claims only
     assert not second["allowed"].any() and all(math.isnan(v) for v in second["flags"].ravel())
     assert (second["roles"] == IGNORE).all()
+
+
+def test_a_second_distillation_stage_starts_from_the_given_student(tiny_model: Path, tmp_path: Path):
+    import torch
+
+    from claimx.models.encoder import load_encoder, save_encoder
+    from claimx.models.training.distill import DistillConfig, distill, student_from_teacher
+
+    texts = [(TEXT, SENTENCES)] * 2
+    cfg = DistillConfig(teacher=str(tiny_model), layers=(1,), branch_layers=0, epochs=3, lr=3e-3, head_lr=1e-2,
+                        warmup=0.0, batch_tokens=64, precision="fp32")
+    first, tokenizer, _ = distill(cfg, texts, log=lambda _: None)
+    folder = save_encoder(first, tokenizer, tmp_path / "first", name="claimx-tiny-student", version="0.0.1")
+    # no steps at all (lr 0): the second stage's student is the first one, weight for weight
+    frozen, _, _ = distill(replace(cfg, init=str(folder), lr=0.0, head_lr=0.0, epochs=1), texts, log=lambda _: None)
+    saved, _ = load_encoder(folder)
+    assert all(torch.equal(a, b) for a, b in zip(saved.state_dict().values(), frozen.float().state_dict().values()))
+    fresh = student_from_teacher(load_encoder(tiny_model)[0], (1,), 0)  # what a first stage starts from
+    assert not all(torch.equal(a, b) for a, b in zip(saved.state_dict().values(), fresh.state_dict().values()))
+    with pytest.raises(ValueError, match=r"not a student of layers \[0, 1\] and branch 1"):
+        distill(replace(cfg, init=str(folder), layers=(0, 1), branch_layers=1), texts, log=lambda _: None)

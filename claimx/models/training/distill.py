@@ -68,6 +68,7 @@ class DistillConfig:
     grad_clip: float = 1.0
     seed: int = 13
     precision: str = "auto"
+    init: str | None = None  # a student folder (same layers and branch) to go on training instead of the teacher's layers
 
 
 def student_from_teacher(teacher: ClaimxEncoder, layers: Sequence[int], branch_layers: int = 0) -> ClaimxEncoder:
@@ -261,6 +262,14 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example
     spec = load_spec(cfg.teacher)
     teacher, tokenizer = load_encoder(spec, device=dev)
     student = student_from_teacher(teacher, cfg.layers, cfg.branch_layers).to(dev)
+    if cfg.init:  # a second stage: the same shape, started from a trained student's weights
+        start, _ = load_encoder(load_spec(cfg.init), device=dev)
+        try:
+            student.load_state_dict(start.float().state_dict())
+        except RuntimeError as e:
+            raise ValueError(f"init {cfg.init}: not a student of layers {list(cfg.layers)} and branch "
+                             f"{cfg.branch_layers} ({str(e).splitlines()[0]})") from None
+        del start
     amp = autocast_dtype(dev, cfg.precision)
 
     t0 = time.perf_counter()
