@@ -299,7 +299,7 @@ def test_project_written_abstracts_load_without_shared(tmp_path):
     from claimx.corpora.texts import document_parts, join_title
 
     parts = document_parts("synthetic", "train", shared_root=tmp_path)  # an empty shared root: not needed
-    assert len(parts) == 300 and all(re.fullmatch(r"w(0[1-9]|1[0-6])-\d\d", did) for did in parts)
+    assert len(parts) == 380 and all(re.fullmatch(r"w(0[1-9]|1[0-9]|20)-\d\d", did) for did in parts)
     title, abstract = parts["w01-01"]
     assert title and abstract and join_title(title, abstract).startswith(title + " ")
     with pytest.raises(ValueError, match="has no split 'dev'"):
