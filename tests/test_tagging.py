@@ -134,9 +134,11 @@ def test_decode_entities_leaves_the_sentences_full_stop_out(tokenizer):
 def test_trim_entity_ends_drops_a_trailing_function_word_but_not_a_capital():
     from claimx.models.bio import trim_entity_ends
 
-    text = "The rate of adherence in the trial and vitamin A. Of note, in."
-    spans = [(4, 24, "OUTCOME", 0.9), (39, 49, "DRUG", 0.9), (50, 52, "DRUG", 0.9), (59, 62, "OUTCOME", 0.9)]
-    assert [text[s:e] for s, e, _, _ in trim_entity_ends(spans, text)] == ["rate of adherence", "vitamin A", "Of", "in"]
+    text = "The rate of adherence in the trial and vitamin A. Of note, in. As as-needed"
+    spans = [(4, 24, "OUTCOME", 0.9), (39, 49, "DRUG", 0.9), (50, 52, "DRUG", 0.9), (59, 62, "OUTCOME", 0.9),
+             (63, 65, "DRUG", 0.9), (66, 68, "DRUG", 0.9)]
+    # a lone lower-case function word is no mention ("in", "as" of "as-needed"); "Of" and "As" (arsenic) stay
+    assert [text[s:e] for s, e, _, _ in trim_entity_ends(spans, text)] == ["rate of adherence", "vitamin A", "Of", "As"]
 
 
 def test_encode_ignores_unknown_labels_and_keeps_first_of_overlapping():

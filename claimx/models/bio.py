@@ -227,13 +227,16 @@ def trim_punctuation(spans: Sequence[Prediction], text: str) -> list[Prediction]
 
 #: a lower-case function word ending a mention of two or more words ("rate of adherence in")
 _TRAILING_WORD = re.compile(r"\s+(?:in|of|and|or|with|for|to|the|at|by|on|from|than|versus|vs)$")
+#: a mention that is nothing but a lower-case function word ("as" of "as-needed budesonide-formoterol")
+_LONE_WORD = re.compile(r"(?:in|of|and|or|with|for|to|the|at|by|on|from|than|versus|vs|as|a|an)")
 
 
 def trim_entity_ends(spans: Sequence[Prediction], text: str) -> list[Prediction]:
     """``spans`` without a full stop, comma, semicolon, colon or space at their end, nor a lower-case function word
     after another word: a mention names a drug, disorder or outcome, never the sentence's punctuation (EBM-NLP's
     gold outcomes end on a sentence's full stop 14% of the time, and models trained on them copy it: "depressive
-    symptoms."). Case matters: "vitamin A" keeps its "A". Order kept."""
+    symptoms."). A mention that is only a lower-case function word is dropped ("as" of "as-needed"). Case
+    matters: "vitamin A" keeps its "A", "As" (arsenic) stays. Order kept."""
     out: list[Prediction] = []
     for start, end, label, score in spans:
         while True:
@@ -243,7 +246,7 @@ def trim_entity_ends(spans: Sequence[Prediction], text: str) -> list[Prediction]
             if word is None:
                 break
             end = word.start()
-        if start < end:
+        if start < end and not _LONE_WORD.fullmatch(text, start, end):
             out.append((start, end, label, score))
     return out
 
