@@ -130,7 +130,7 @@ def test_wheels_install_and_run_like_a_new_user(tmp_path: Path) -> None:
     done = _run([str(py), "-c", f"import claimx; ex = claimx.load({MODEL!r}); print(ex.spec.label)"],
                 cwd=elsewhere, timeout=600, step="claimx.load by name")
     assert done.returncode == 0, done.stderr[-4000:]
-    assert done.stdout.strip() == f"{MODEL} 0.3.0"
+    assert done.stdout.strip() == f"{MODEL} 0.4.0"
 
 
 @pytest.mark.parametrize("model", [MODEL, "claimx-minilm"])
