@@ -2,9 +2,12 @@
 
     python scripts/distill.py --out runs/student --layers 1 3 5 --branch-layers 0 --epochs 8
     python scripts/distill.py --out runs/student ... --resume      # go on after the last finished epoch
+    python scripts/distill.py --out runs/stage2 --init runs/student/model --claim-copies --repeat-genre 2 --epochs 2
+                                                                   # a second stage from a trained student
 
 Texts: every train-split document of the shared corpora (title + abstract, split into sentences as claimx
-splits them) plus the causal-language and SciClaim sentences alone, one copy per text; any text that also
+splits them) plus the causal-language and SciClaim sentences alone, one copy per text (``--claim-copies`` and ``--repeat-genre``
+add rewritten copies and repeats of MechClaims documents); any text that also
 occurs in a dev, genre-dev or held-out test split of any corpus is left out, so the student's dev scores
 stay comparable with the teacher's. Texts of BC5CDR, NCBI-disease, BioRED and EBM-NLP also carry their gold
 entity spans, which the student learns beside the teacher's outputs (``--gold-weight``); texts of the teacher's
@@ -85,9 +88,10 @@ def training_texts(log, limit: int | None = None, *, claim_copies: bool = False,
     `Example` with offsets into that text, or None), its gold claim labels (a `ClaimDoc` over those sentences, or
     None) and the count kept per source. ``claim_copies``: add the teacher's rewritten copies of the MechClaims
     train documents kept (`claim_sources.abbreviation_copies`, `frame_copies`, `tail_copies`: abbreviations defined
-    in claims, reworded and lengthened reporting frames), each with its gold claim labels; ``repeat_genre``: the
-    kept review / perspective / hypothesis / commentary documents of MechClaims this many times (the teacher's
-    recipe, `train_claims.py --repeat-genre`)."""
+    in claims, reworded and lengthened reporting frames), each with its gold claim labels, once each; ``repeat_genre``:
+    the kept review / perspective / hypothesis / commentary documents of MechClaims this many times. Both come from
+    the teacher's claim training (`train_claims.py`), which also repeats the frame and tail copies with their
+    originals and adds single-sentence copies; here they are added once, to keep the epochs short."""
     from claimx.corpora import claim_sources as cd
     from claimx.corpora.examples import CORPUS_LABELS, Example, load_examples
     from claimx.corpora.mechanistic import sentence_spans
@@ -181,9 +185,10 @@ def main(argv=None) -> int:
                     help="add the teacher's rewritten MechClaims copies (abbreviations defined in claims, reworded and "
                          "lengthened review/perspective frames) with their gold claim labels")
     ap.add_argument("--repeat-genre", type=int, default=1,
-                    help="MechClaims review/perspective/hypothesis/commentary documents per epoch, times")
-    ap.add_argument("--init", help="start from this student folder (same layers and branch) instead of the teacher's "
-                                   "layers: a second training stage")
+                    help="how many times each MechClaims review/perspective/hypothesis/commentary document appears "
+                         "per epoch (1 = once)")
+    ap.add_argument("--init", help="start from this student folder (same teacher, layers and branch) instead of the "
+                                   "teacher's layers: a second training stage; its entity decoding is kept")
     ap.add_argument("--batch-tokens", type=int, default=8192)
     ap.add_argument("--limit", type=int, help="first N texts only (a smoke run)")
     ap.add_argument("--name", default="claimx-minilm-small")
@@ -192,6 +197,8 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int)
     ap.add_argument("--resume", action="store_true", help="go on from OUT/checkpoint.pt (saved after every epoch)")
     args = ap.parse_args(argv)
+    if args.repeat_genre < 1:
+        ap.error("--repeat-genre: give 1 (once) or more")
     import_claimx()
     import torch
 
@@ -222,8 +229,12 @@ def main(argv=None) -> int:
     info["distillation"] = {"teacher": teacher.label, "command": command, "texts": counts, "layers": args.layers,
                             "branch_layers": args.branch_layers,
                             "seconds": round(sum(h["seconds"] for h in hist), 1)}
-    if args.init:  # a second stage: keep the first stage's record
-        info["distillation"]["init"] = load_spec(args.init).meta.get("distillation")
+    first = load_spec(args.init) if args.init else None
+    if first is not None:  # a second stage: keep the first stage's record and its entity decoding
+        info["distillation"]["init"] = {"weights": first.label, **(first.meta.get("distillation") or {})}
+        if "entities_decoding_from" in first.meta:
+            info["entities_decoding_from"] = first.meta["entities_decoding_from"]
+        student.entities = first.entities
     folder = save_encoder(student, tok, out / "model", name=args.name, version=args.version,
                           dtype=teacher.meta.get("weights_dtype"), info=info)
     if teacher.linker is not None:  # the linker is not distilled: the student uses the teacher's lexicon

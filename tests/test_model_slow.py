@@ -29,7 +29,7 @@ def test_structured_abstract_entities(shipped_extractor, shared):
     assert {("terbutaline", "DRUG"), ("asthma", "DISORDER"), ("annual rate of severe exacerbations", "OUTCOME"),
             ("rate of adherence", "OUTCOME")} <= _ents(result)
     assert ("as", "DRUG") not in _ents(result)  # of "as-needed budesonide-formoterol": a function word alone
-    # (0.4.0 tags "glucocorticoid" of "glucocorticoid exposure" and misses "Exacerbation rates": its card, Limits)
+    # (0.4.0 tags "glucocorticoid" of "glucocorticoid exposure" and misses "Exacerbation rates": its card, "The examples")
 
 
 def test_drug_inside_a_hyphenated_token(shipped_extractor):

@@ -345,12 +345,16 @@ def test_a_second_distillation_stage_starts_from_the_given_student(tiny_model: P
     cfg = DistillConfig(teacher=str(tiny_model), layers=(1,), branch_layers=0, epochs=3, lr=3e-3, head_lr=1e-2,
                         warmup=0.0, batch_tokens=64, precision="fp32")
     first, tokenizer, _ = distill(cfg, texts, log=lambda _: None)
-    folder = save_encoder(first, tokenizer, tmp_path / "first", name="claimx-tiny-student", version="0.0.1")
+    folder = save_encoder(first, tokenizer, tmp_path / "first", name="claimx-tiny-student", version="0.0.1",
+                          info={"distillation": {"layers": [1], "branch_layers": 0}})
     # no steps at all (lr 0): the second stage's student is the first one, weight for weight
     frozen, _, _ = distill(replace(cfg, init=str(folder), lr=0.0, head_lr=0.0, epochs=1), texts, log=lambda _: None)
     saved, _ = load_encoder(folder)
-    assert all(torch.equal(a, b) for a, b in zip(saved.state_dict().values(), frozen.float().state_dict().values()))
-    fresh = student_from_teacher(load_encoder(tiny_model)[0], (1,), 0)  # what a first stage starts from
-    assert not all(torch.equal(a, b) for a, b in zip(saved.state_dict().values(), fresh.state_dict().values()))
-    with pytest.raises(ValueError, match=r"not a student of layers \[0, 1\] and branch 1"):
+    want, got = saved.state_dict(), frozen.float().state_dict()
+    assert list(want) == list(got) and all(torch.equal(want[k], got[k]) for k in want)
+    fresh = student_from_teacher(load_encoder(tiny_model)[0], (1,), 0).state_dict()  # what a first stage starts from
+    assert not all(torch.equal(want[k], fresh[k]) for k in want)
+    with pytest.raises(ValueError, match=r"layers \[0, 1\] and branch 1: .*Missing key"):
         distill(replace(cfg, init=str(folder), layers=(0, 1), branch_layers=1), texts, log=lambda _: None)
+    with pytest.raises(ValueError, match=r"layers \[0\] and branch 0: its layers are \[1\]"):  # same shapes
+        distill(replace(cfg, init=str(folder), layers=(0,)), texts, log=lambda _: None)

@@ -262,13 +262,24 @@ def distill(cfg: DistillConfig, texts: Sequence[Text], *, gold: Sequence[Example
     spec = load_spec(cfg.teacher)
     teacher, tokenizer = load_encoder(spec, device=dev)
     student = student_from_teacher(teacher, cfg.layers, cfg.branch_layers).to(dev)
-    if cfg.init:  # a second stage: the same shape, started from a trained student's weights
-        start, _ = load_encoder(load_spec(cfg.init), device=dev)
+    if cfg.init:  # a second stage: the same student, started from its trained weights
+        first = load_spec(cfg.init)
+        was = first.meta.get("distillation") or {}
+        problems = [f"its {k} are {was[k]}" for k, want in (("layers", list(cfg.layers)),
+                                                          ("branch_layers", cfg.branch_layers))
+                    if k in was and was[k] != want]
+        if first.entities.labels != spec.entities.labels:
+            problems.append(f"its entity labels are {list(first.entities.labels)}")
+        if (first.claims and first.claims.roles) != (spec.claims and spec.claims.roles):
+            problems.append("its claim roles differ from the teacher's")
+        start, _ = load_encoder(first, device=dev)
         try:
             student.load_state_dict(start.float().state_dict())
         except RuntimeError as e:
-            raise ValueError(f"init {cfg.init}: not a student of layers {list(cfg.layers)} and branch "
-                             f"{cfg.branch_layers} ({str(e).splitlines()[0]})") from None
+            problems.append(" ".join(str(e).split())[:400])
+        if problems:
+            raise ValueError(f"init {cfg.init}: not a student of this teacher with layers {list(cfg.layers)} and "
+                             f"branch {cfg.branch_layers}: " + "; ".join(problems))
         del start
     amp = autocast_dtype(dev, cfg.precision)
 
