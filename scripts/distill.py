@@ -133,7 +133,7 @@ def training_texts(log, limit: int | None = None, *, claim_copies: bool = False,
         add("bioscope", d.id, d.text, sentence_spans, "", d.text)
     for d in cd.load_causal() + cd.load_sciclaim():  # single sentences, as ex("one sentence") sees them
         add(d.source, d.id, d.text, list, d.sentences)
-    kept = {g.text: i for i, g in enumerate(claims) if g is not None and g.source == "mechclaims"}
+    kept = {g.text for g in claims if g is not None and g.source == "mechclaims"}
     genre = [i for i, g in enumerate(claims) if g is not None and g.source == "mechclaims"
              and g.meta.get("genre", "research") != "research"]
     extra: list[tuple[str, int | None, object]] = [("genre repeat", i, None) for i in genre * (repeat_genre - 1)]

@@ -225,10 +225,11 @@ def trim_punctuation(spans: Sequence[Prediction], text: str) -> list[Prediction]
     return out
 
 
+_FUNCTION_WORDS = "in|of|and|or|with|for|to|the|at|by|on|from|than|versus|vs"
 #: a lower-case function word ending a mention of two or more words ("rate of adherence in")
-_TRAILING_WORD = re.compile(r"\s+(?:in|of|and|or|with|for|to|the|at|by|on|from|than|versus|vs)$")
+_TRAILING_WORD = re.compile(rf"\s+(?:{_FUNCTION_WORDS})$")
 #: a mention that is nothing but a lower-case function word ("as" of "as-needed budesonide-formoterol")
-_LONE_WORD = re.compile(r"(?:in|of|and|or|with|for|to|the|at|by|on|from|than|versus|vs|as|a|an)")
+_LONE_WORD = re.compile(rf"(?:{_FUNCTION_WORDS}|as|a|an)")
 
 
 def trim_entity_ends(spans: Sequence[Prediction], text: str) -> list[Prediction]:
