@@ -46,11 +46,21 @@ def main(argv=None) -> int:
                     help="also score MechClaims at these P(claim) thresholds (the model's own is in claimx.json)")
     ap.add_argument("--causal", action="store_true",
                     help="also the 4-way causal-language macro-F1 on its 2,419 shared sentences (seen in training)")
+    ap.add_argument("--alone", action="store_true",
+                    help="also score each MechClaims sentence given alone (as ex(\"...\") sees it), and how often it reads "
+                         "the same alone as in its abstract")
     args = ap.parse_args(argv)
     import_claimx()
     from claimx.corpora.claim_sources import load_causal, load_claim_sentences
     from claimx.corpora.mechanistic import load_mechclaims
-    from claimx.eval.claims import evaluate_causal, evaluate_key_claims, predictions_as_output, score_mechclaims
+    from claimx.eval.claims import (
+        evaluate_causal,
+        evaluate_key_claims,
+        predictions_as_output,
+        same_alone,
+        score_mechclaims,
+        sentences_alone,
+    )
     from claimx.models.predictor import Predictor
     from claimx.models.spec import load_spec
 
@@ -86,6 +96,16 @@ def main(argv=None) -> int:
             print(f"  {flag} class on matched claims: P {f['p']:.4f} R {f['r']:.4f} F1 {f['f1']:.4f} "
                   f"(tp {f['tp']}, fp {f['fp']}, fn {f['fn']})")
         print(f"  type confusion (gold->pred): {m['type_confusion']}")
+        if args.alone:
+            single = sentences_alone(gold)
+            lone = predictions_as_output(predictor, single)
+            a = m["alone"] = score_mechclaims(single, lone)
+            a["same_as_in_abstract"] = same_alone(gold, pred, lone)
+            print(f"  each sentence alone ({len(single)}): claim F1 {a['claim_sentence']['f1']:.4f}, mechanistic F1 "
+                  f"{a['mechanistic_sentence']['f1']:.4f}, type accuracy {a['type_accuracy_on_matched']:.4f}, roles partial "
+                  f"F1 {a['roles_partial_f1']:.4f}, negated F1 {a['negated_class']['f1']:.4f}, hedged F1 "
+                  f"{a['hedged_class']['f1']:.4f}; the same reading alone as in the abstract: "
+                  f"{a['same_as_in_abstract']['same']}/{a['same_as_in_abstract']['sentences']}")
         for t in args.claim_thresholds or []:
             mt = m.setdefault("by_claim_threshold", {})[f"{t:.2f}"] = score_mechclaims(gold, at_threshold(scored, t))
             print(f"  at P(claim) >= {t:.2f}: claim F1 {mt['claim_sentence']['f1']:.4f}, mechanistic F1 "

@@ -433,3 +433,33 @@ def test_matches_reference_on_mechclaims_dev(reference):
     assert_same(reference, gold, gold)
     for seed in range(3):
         assert_same(reference, gold, perturbed(gold, random.Random(seed)))
+
+
+def test_sentences_alone_moves_claims_and_roles_and_same_alone_compares_readings():
+    from claimx.eval.claims import same_alone, sentences_alone
+
+    text = "Background here. Drug X lowers Y by Z. No link was seen."
+    gold = [{"id": "d", "text": text, "sentences": [[0, 16], [17, 38], [39, 56]], "claims": [
+        {"start": 17, "end": 38, "key": True, "type": "mechanistic", "certainty": "asserted", "negated": False,
+         "roles": [{"label": "AGENT", "start": 17, "end": 23}, {"label": "MECHANISM", "start": 36, "end": 37}]},
+        {"start": 39, "end": 56, "key": False, "type": "correlational", "certainty": "asserted", "negated": True,
+         "roles": []}]}]
+    single = sentences_alone(gold)
+    assert [d["id"] for d in single] == ["d#0", "d#1", "d#2"]
+    assert [d["text"] for d in single] == ["Background here.", "Drug X lowers Y by Z.", "No link was seen."]
+    assert all(d["sentences"] == [[0, len(d["text"])]] for d in single)
+    assert single[0]["claims"] == []
+    moved = single[1]["claims"][0]
+    assert (moved["start"], moved["end"], moved["key"]) == (0, 21, False)
+    assert [(r["label"], single[1]["text"][r["start"]:r["end"]]) for r in moved["roles"]] == [("AGENT", "Drug X"),
+                                                                                            ("MECHANISM", "Z")]
+    assert single[2]["claims"][0]["negated"] is True
+    # in the abstract: sentence 2 mechanistic, sentence 3 correlational negated; alone: sentence 2 causal, sentence 3 none
+    in_abstract = [{"id": "d", "claims": [{**gold[0]["claims"][0]}, {**gold[0]["claims"][1]}]}]
+    alone = [{"id": "d#0", "claims": []},
+             {"id": "d#1", "claims": [{**moved, "type": "causal"}]},
+             {"id": "d#2", "claims": []}]
+    assert same_alone(gold, in_abstract, alone) == {"sentences": 3, "same": 1, "claim_in_abstract_only": 1,
+                                                     "claim_alone_only": 0}
+    with pytest.raises(ValueError):  # one prediction per sentence, or it says so
+        same_alone(gold, in_abstract, alone[:2])

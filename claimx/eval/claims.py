@@ -19,8 +19,9 @@ if TYPE_CHECKING:
     from ..extractor import Extractor
     from ..models.predictor import Predictor
 
-__all__ = ["CAUSAL_CLASSES", "CONTEXT", "agreement", "alone_and_in_context", "causal_class", "evaluate_causal", "evaluate_key_claims",
-           "evaluate_mechclaims", "flag_f1", "key_claim_f1", "predictions_as_output", "score_mechclaims"]
+__all__ = ["CAUSAL_CLASSES", "CONTEXT", "agreement", "alone_and_in_context", "causal_class", "evaluate_causal",
+           "evaluate_key_claims", "evaluate_mechclaims", "flag_f1", "key_claim_f1", "predictions_as_output", "same_alone",
+           "score_mechclaims", "sentences_alone"]
 
 CAUSAL_CLASSES = ("none", "direct causal", "conditional causal", "correlational")
 
@@ -73,6 +74,33 @@ def alone_and_in_context(extractor: Extractor, sentences: Sequence[str], context
     alone = [reading(r, 0) for r in extractor.pipe(list(sentences))]
     inside = [reading(r, len(context)) for r in extractor.pipe([context + s for s in sentences])]
     return alone, inside
+
+
+def sentences_alone(docs: Sequence[dict]) -> list[dict]:
+    """Each sentence of gold MechClaims ``docs`` as a one-sentence document (id ``<doc id>#<k>``), with the gold
+    claim of that sentence and its roles, offsets moved; the key flag dropped (it is a notion of the abstract)."""
+    out = []
+    for d in docs:
+        for k, (s, e) in enumerate(d["sentences"]):
+            claims = [{**c, "start": c["start"] - s, "end": c["end"] - s, "key": False,
+                       "roles": [{**r, "start": r["start"] - s, "end": r["end"] - s} for r in c["roles"]]}
+                      for c in d["claims"] if s <= c["start"] and c["end"] <= e]
+            out.append({"id": f"{d['id']}#{k}", "text": d["text"][s:e], "sentences": [[0, e - s]], "claims": claims})
+    return out
+
+
+def same_alone(docs: Sequence[dict], in_abstract: Sequence[dict], alone: Sequence[dict]) -> dict[str, int]:
+    """How many sentences of ``docs`` get the same reading (no claim, or its type, certainty and negation) from the
+    predictions ``alone`` (one per sentence, as `sentences_alone` orders them) as from ``in_abstract`` (per doc)."""
+    def reading(claims: Sequence[dict], start: int) -> ClaimReading:
+        c = next((c for c in claims if c["start"] == start), None)
+        return None if c is None else (c["type"], c["certainty"], c["negated"])
+
+    inside = [reading(p["claims"], s) for d, p in zip(docs, in_abstract) for s, _ in d["sentences"]]
+    pairs = list(zip(inside, (reading(p["claims"], 0) for p in alone), strict=True))
+    return {"sentences": len(pairs), "same": sum(a == b for a, b in pairs),
+            "claim_in_abstract_only": sum(a is not None and b is None for a, b in pairs),
+            "claim_alone_only": sum(a is None and b is not None for a, b in pairs)}
 
 
 def predictions_as_output(predictor: Predictor, docs: Sequence[dict], **thresholds: float) -> list[dict]:
