@@ -82,16 +82,19 @@ def claim_gold_by_text() -> dict[str, object]:
     return out
 
 
-def training_texts(log, limit: int | None = None, *, claim_copies: bool = False, repeat_genre: int = 1
-                   ) -> tuple[list[tuple[str, list[tuple[int, int]]]], list, list, dict[str, int]]:
+def training_texts(log, limit: int | None = None, *, claim_copies: bool = False, repeat_genre: int = 1,
+                   sentence_copies: str | None = None) -> tuple[list[tuple[str, list[tuple[int, int]]]], list, list, dict[str, int]]:
     """(text, sentence spans) of the distillation set (the first ``limit`` only), the gold entities of each (an
     `Example` with offsets into that text, or None), its gold claim labels (a `ClaimDoc` over those sentences, or
     None) and the count kept per source. ``claim_copies``: add the teacher's rewritten copies of the MechClaims
     train documents kept (`claim_sources.abbreviation_copies`, `frame_copies`, `tail_copies`: abbreviations defined
     in claims, reworded and lengthened reporting frames), each with its gold claim labels, once each; ``repeat_genre``:
-    the kept review / perspective / hypothesis / commentary documents of MechClaims this many times. Both come from
-    the teacher's claim training (`train_claims.py`), which also repeats the frame and tail copies with their
-    originals and adds single-sentence copies; here they are added once, to keep the epochs short."""
+    the kept review / perspective / hypothesis / commentary documents of MechClaims this many times;
+    ``sentence_copies``: each sentence (``"all"``) or each claim sentence (``"claims"``) of the kept MechClaims
+    train documents alone, with its gold claim labels (`claim_sources.sentence_copies`), as ``ex("one sentence")``
+    sees it. All three come from the teacher's claim
+    training (`train_claims.py`), which also repeats the frame and tail copies with their originals and makes
+    sentence copies of the rewritten copies too; here each copy is added once, to keep the epochs short."""
     from claimx.corpora import claim_sources as cd
     from claimx.corpora.examples import CORPUS_LABELS, Example, load_examples
     from claimx.corpora.mechanistic import sentence_spans
@@ -137,11 +140,14 @@ def training_texts(log, limit: int | None = None, *, claim_copies: bool = False,
     genre = [i for i, g in enumerate(claims) if g is not None and g.source == "mechclaims"
              and g.meta.get("genre", "research") != "research"]
     extra: list[tuple[str, int | None, object]] = [("genre repeat", i, None) for i in genre * (repeat_genre - 1)]
+    mech = [d for d in cd.load_mechclaims_docs("train") if d.text in kept]  # copies of documents kept only
     if claim_copies:
-        mech = [d for d in cd.load_mechclaims_docs("train") if d.text in kept]  # copies of documents kept only
         extra += [(f"{tag} copy", None, c) for tag, make in (("abbreviation", cd.abbreviation_copies),
                                                               ("frame", cd.frame_copies), ("tail", cd.tail_copies))
                   for c in make(mech)]
+    if sentence_copies:
+        extra += [("sentence copy", None, c) for c in cd.sentence_copies(mech)
+                  if sentence_copies == "all" or c.allowed[0] != (cd.NOT_A_CLAIM,)]
     for name, i, copy in extra:
         if limit is not None and len(out) >= limit:
             break
@@ -187,6 +193,9 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat-genre", type=int, default=1,
                     help="how many times each MechClaims review/perspective/hypothesis/commentary document appears "
                          "per epoch (1 = once)")
+    ap.add_argument("--sentence-copies", choices=["all", "claims"],
+                    help="add each sentence (all) or each claim sentence (claims) of the MechClaims train documents "
+                         "alone, with its gold claim labels")
     ap.add_argument("--init", help="start from this student folder (same teacher, layers and branch) instead of the "
                                    "teacher's layers: a second training stage; its entity decoding is kept")
     ap.add_argument("--batch-tokens", type=int, default=8192)
@@ -212,7 +221,7 @@ def main(argv=None) -> int:
     ckpt, log, command = start_run(out, "distill.py", argv, args.resume)
     t0 = time.perf_counter()
     texts, gold, claims, counts = training_texts(log, args.limit, claim_copies=args.claim_copies,
-                                                 repeat_genre=args.repeat_genre)
+                                                 repeat_genre=args.repeat_genre, sentence_copies=args.sentence_copies)
     cfg = DistillConfig(teacher=args.teacher, layers=tuple(args.layers), branch_layers=args.branch_layers,
                         epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, temperature=args.temperature,
                         gold_weight=args.gold_weight, entity_weight=args.entity_weight,
