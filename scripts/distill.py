@@ -7,7 +7,8 @@
 
 Texts: every train-split document of the shared corpora (title + abstract, split into sentences as claimx
 splits them) plus the causal-language and SciClaim sentences alone, one copy per text (``--claim-copies`` and ``--repeat-genre``
-add rewritten copies and repeats of MechClaims documents); any text that also
+add rewritten copies and repeats of the MechClaims documents kept, ``--sentence-copies`` their sentences alone); any
+text that also
 occurs in a dev, genre-dev or held-out test split of any corpus is left out, so the student's dev scores
 stay comparable with the teacher's. Texts of BC5CDR, NCBI-disease, BioRED and EBM-NLP also carry their gold
 entity spans, which the student learns beside the teacher's outputs (``--gold-weight``); texts of the teacher's
@@ -194,7 +195,7 @@ def main(argv=None) -> int:
                     help="how many times each MechClaims review/perspective/hypothesis/commentary document appears "
                          "per epoch (1 = once)")
     ap.add_argument("--sentence-copies", choices=["all", "claims"],
-                    help="add each sentence (all) or each claim sentence (claims) of the MechClaims train documents "
+                    help="add each sentence (all) or each claim sentence (claims) of the MechClaims train documents kept "
                          "alone, with its gold claim labels")
     ap.add_argument("--init", help="start from this student folder (same teacher, layers and branch) instead of the "
                                    "teacher's layers: a second training stage; its entity decoding is kept")

@@ -47,8 +47,8 @@ def main(argv=None) -> int:
     ap.add_argument("--causal", action="store_true",
                     help="also the 4-way causal-language macro-F1 on its 2,419 shared sentences (seen in training)")
     ap.add_argument("--alone", action="store_true",
-                    help="also score each MechClaims sentence given alone (as ex(\"...\") sees it), and how often it reads "
-                         "the same alone as in its abstract")
+                    help="also score each MechClaims sentence given alone (its gold span as the one sentence of a text), "
+                         "and how often it reads the same alone as in its abstract")
     args = ap.parse_args(argv)
     import_claimx()
     from claimx.corpora.claim_sources import load_causal, load_claim_sentences
@@ -98,8 +98,9 @@ def main(argv=None) -> int:
         print(f"  type confusion (gold->pred): {m['type_confusion']}")
         if args.alone:
             single = sentences_alone(gold)
-            lone = predictions_as_output(predictor, single)
+            lone = at_threshold(predictions_as_output(predictor, single, claim_threshold=low), spec.claims.claim_threshold)
             a = m["alone"] = score_mechclaims(single, lone)
+            del a["key_sentence"]  # key is a notion of the abstract: the copies have none
             a["same_as_in_abstract"] = same_alone(gold, pred, lone)
             print(f"  each sentence alone ({len(single)}): claim F1 {a['claim_sentence']['f1']:.4f}, mechanistic F1 "
                   f"{a['mechanistic_sentence']['f1']:.4f}, type accuracy {a['type_accuracy_on_matched']:.4f}, roles partial "

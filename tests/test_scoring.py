@@ -463,3 +463,5 @@ def test_sentences_alone_moves_claims_and_roles_and_same_alone_compares_readings
                                                      "claim_alone_only": 0}
     with pytest.raises(ValueError):  # one prediction per sentence, or it says so
         same_alone(gold, in_abstract, alone[:2])
+    with pytest.raises(ValueError, match="crosses a sentence boundary"):
+        sentences_alone([{**gold[0], "claims": [{**gold[0]["claims"][0], "end": 45}]}])

@@ -77,8 +77,9 @@ def alone_and_in_context(extractor: Extractor, sentences: Sequence[str], context
 
 
 def sentences_alone(docs: Sequence[dict]) -> list[dict]:
-    """Each sentence of gold MechClaims ``docs`` as a one-sentence document (id ``<doc id>#<k>``), with the gold
-    claim of that sentence and its roles, offsets moved; the key flag dropped (it is a notion of the abstract)."""
+    """Each sentence of gold MechClaims ``docs`` as a one-sentence document (id ``<doc id>#<k>``; the gold span is
+    its one sentence, where ``ex("...")`` would split the text itself), with the gold claim of that sentence and its
+    roles, offsets moved; key dropped (it is a notion of the abstract). A claim must lie in one sentence."""
     out = []
     for d in docs:
         for k, (s, e) in enumerate(d["sentences"]):
@@ -86,6 +87,8 @@ def sentences_alone(docs: Sequence[dict]) -> list[dict]:
                        "roles": [{**r, "start": r["start"] - s, "end": r["end"] - s} for r in c["roles"]]}
                       for c in d["claims"] if s <= c["start"] and c["end"] <= e]
             out.append({"id": f"{d['id']}#{k}", "text": d["text"][s:e], "sentences": [[0, e - s]], "claims": claims})
+        if sum(len(x["claims"]) for x in out[-len(d["sentences"]):]) != len(d["claims"]):
+            raise ValueError(f"{d['id']}: a claim crosses a sentence boundary")
     return out
 
 
@@ -96,8 +99,15 @@ def same_alone(docs: Sequence[dict], in_abstract: Sequence[dict], alone: Sequenc
         c = next((c for c in claims if c["start"] == start), None)
         return None if c is None else (c["type"], c["certainty"], c["negated"])
 
-    inside = [reading(p["claims"], s) for d, p in zip(docs, in_abstract) for s, _ in d["sentences"]]
-    pairs = list(zip(inside, (reading(p["claims"], 0) for p in alone), strict=True))
+    inside, names = [], []
+    for d, p in zip(docs, in_abstract, strict=True):
+        if p["id"] != d["id"]:
+            raise ValueError(f"predictions out of order: {p['id']} where {d['id']} was expected")
+        inside += [reading(p["claims"], s) for s, _ in d["sentences"]]
+        names += [f"{d['id']}#{k}" for k in range(len(d["sentences"]))]
+    if [p["id"] for p in alone] != names:
+        raise ValueError("the predictions alone are not one per sentence, in `sentences_alone` order")
+    pairs = list(zip(inside, (reading(p["claims"], 0) for p in alone)))
     return {"sentences": len(pairs), "same": sum(a == b for a, b in pairs),
             "claim_in_abstract_only": sum(a is not None and b is None for a, b in pairs),
             "claim_alone_only": sum(a is None and b is not None for a, b in pairs)}
