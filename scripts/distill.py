@@ -84,7 +84,7 @@ def claim_gold_by_text() -> dict[str, object]:
 
 
 def training_texts(log, limit: int | None = None, *, claim_copies: bool = False, repeat_genre: int = 1,
-                   sentence_copies: str | None = None) -> tuple[list[tuple[str, list[tuple[int, int]]]], list, list, dict[str, int]]:
+                   sentence_copies: str | None = None, repeat_causal: int = 1) -> tuple[list[tuple[str, list[tuple[int, int]]]], list, list, dict[str, int]]:
     """(text, sentence spans) of the distillation set (the first ``limit`` only), the gold entities of each (an
     `Example` with offsets into that text, or None), its gold claim labels (a `ClaimDoc` over those sentences, or
     None) and the count kept per source. ``claim_copies``: add the teacher's rewritten copies of the MechClaims
@@ -93,7 +93,7 @@ def training_texts(log, limit: int | None = None, *, claim_copies: bool = False,
     the kept review / perspective / hypothesis / commentary documents of MechClaims this many times;
     ``sentence_copies``: each sentence (``"all"``) or each claim sentence (``"claims"``) of the kept MechClaims
     train documents alone, with its gold claim labels (`claim_sources.sentence_copies`), as ``ex("one sentence")``
-    sees it. All three come from the teacher's claim
+    sees it; ``repeat_causal``: the causal-language sentences this many times. The first three come from the teacher's claim
     training (`train_claims.py`), which also repeats the frame and tail copies with their originals and makes
     sentence copies of the rewritten copies too; here each copy is added once, to keep the epochs short."""
     from claimx.corpora import claim_sources as cd
@@ -140,7 +140,9 @@ def training_texts(log, limit: int | None = None, *, claim_copies: bool = False,
     kept = {g.text for g in claims if g is not None and g.source == "mechclaims"}
     genre = [i for i, g in enumerate(claims) if g is not None and g.source == "mechclaims"
              and g.meta.get("genre", "research") != "research"]
+    causal = [i for i, g in enumerate(claims) if g is not None and g.source == "causal"]
     extra: list[tuple[str, int | None, object]] = [("genre repeat", i, None) for i in genre * (repeat_genre - 1)]
+    extra += [("causal repeat", i, None) for i in causal * (repeat_causal - 1)]
     mech = [d for d in cd.load_mechclaims_docs("train") if d.text in kept]  # copies of documents kept only
     if claim_copies:
         extra += [(f"{tag} copy", None, c) for tag, make in (("abbreviation", cd.abbreviation_copies),
@@ -197,6 +199,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sentence-copies", choices=["all", "claims"],
                     help="add each sentence (all) or each claim sentence (claims) of the MechClaims train documents kept "
                          "alone, with its gold claim labels")
+    ap.add_argument("--repeat-causal", type=int, default=1,
+                    help="how many times each causal-language sentence appears per epoch (1 = once)")
     ap.add_argument("--init", help="start from this student folder (same teacher, layers and branch) instead of the "
                                    "teacher's layers: a second training stage; its entity decoding is kept")
     ap.add_argument("--batch-tokens", type=int, default=8192)
@@ -207,8 +211,8 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int)
     ap.add_argument("--resume", action="store_true", help="go on from OUT/checkpoint.pt (saved after every epoch)")
     args = ap.parse_args(argv)
-    if args.repeat_genre < 1:
-        ap.error("--repeat-genre: give 1 (once) or more")
+    if args.repeat_genre < 1 or args.repeat_causal < 1:
+        ap.error("--repeat-genre, --repeat-causal: give 1 (once) or more")
     import_claimx()
     import torch
 
@@ -222,7 +226,8 @@ def main(argv=None) -> int:
     ckpt, log, command = start_run(out, "distill.py", argv, args.resume)
     t0 = time.perf_counter()
     texts, gold, claims, counts = training_texts(log, args.limit, claim_copies=args.claim_copies,
-                                                 repeat_genre=args.repeat_genre, sentence_copies=args.sentence_copies)
+                                                 repeat_genre=args.repeat_genre, sentence_copies=args.sentence_copies,
+                                                 repeat_causal=args.repeat_causal)
     cfg = DistillConfig(teacher=args.teacher, layers=tuple(args.layers), branch_layers=args.branch_layers,
                         epochs=args.epochs, lr=args.lr, head_lr=args.head_lr, temperature=args.temperature,
                         gold_weight=args.gold_weight, entity_weight=args.entity_weight,
