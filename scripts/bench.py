@@ -1,11 +1,13 @@
 #!/usr/bin/env python
 """Throughput of `claimx extract` end to end (read JSONL → pipeline → write JSONL) at each precision, and of
 the baseline a user would write with Hugging Face pipelines and the same weights, on the same abstracts
-in the same run. Each row runs in its own process (so peak RSS is its own). Prints a table; not a test.
+in the same run. Each row runs in its own process (so peak RSS is its own); abstracts/s is timed after
+start-up, and start-up (the process's whole time but the timed part: Python, imports, model load, a warm-up
+call) has a column of its own. Prints a table; not a test.
 
     python scripts/bench.py --n 500                       # CPU: claimx auto/fp32/int8 + HF baselines
     git worktree add /tmp/old v0.1.0 && python scripts/bench.py --precision auto --baselines --baseline-checkout /tmp/old --repeat 3
-    python scripts/bench.py --n 20000 --device cuda --precision auto --no-baselines
+    python scripts/bench.py --n 20000 --device cuda --precision auto --baselines
 
 Baseline ("HF pipelines"): `pipeline("token-classification")` over each abstract (our encoder and entity
 head as a BertForTokenClassification) plus `pipeline("text-classification")` over each of its sentences
@@ -63,7 +65,7 @@ def run_hf(src: Path, out: Path, device: str, precision: str) -> dict:
     from claimx.models.encoder import load_encoder
     from claimx.models.heads import TYPE_CLASSES
     from claimx.models.spec import load_spec
-    from claimx.pipeline import build_nlp
+    from claimx.pipeline import build_base_nlp
 
     model, tok = load_encoder(load_spec())
     backbone = model.backbone.state_dict()
@@ -77,11 +79,10 @@ def run_hf(src: Path, out: Path, device: str, precision: str) -> dict:
     dev = 0 if device == "cuda" else -1
     ner = pipeline("token-classification", model=tc.to(dtype), tokenizer=tok, device=dev, aggregation_strategy="simple")
     cls = pipeline("text-classification", model=sc.to(dtype), tokenizer=tok, device=dev)
-    sentences = build_nlp(None, device="cpu")
-    sentences.remove_pipe("claimx_model")
-    records = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
+    sentences = build_base_nlp()  # scispaCy tokens, sentences (and abbreviations, as claimx has them)
     ner("Aspirin reduced pain."), cls(["Aspirin reduced pain."])
     start = time.perf_counter()
+    records = [json.loads(line) for line in src.read_text(encoding="utf-8").splitlines()]
     with open(out, "w", encoding="utf-8") as f:
         for r in records:
             doc = sentences(r["text"])
@@ -206,16 +207,21 @@ def main() -> None:
                 cmd = [sys.executable, str(checkout / "scripts" / "bench.py"), "--one", kind, "--input", str(src),
                        "--device", args.device, "--precision", precision, "--batch-size", str(args.batch_size)]
                 env = {**os.environ, "PYTHONPATH": str(checkout), **({"CLAIMX_MODEL": str(model)} if model else {})}
+                began = time.perf_counter()
                 p = subprocess.run(cmd, capture_output=True, text=True, cwd=checkout, env=env)
+                wall = time.perf_counter() - began
                 if p.returncode:
                     print(p.stderr, file=sys.stderr)
                     raise SystemExit(f"{kind} {precision} ({checkout}, model {model or 'default'}) failed")
-                runs[(kind, precision, checkout, model)].append(json.loads(p.stdout.strip().splitlines()[-1]))
+                row = json.loads(p.stdout.strip().splitlines()[-1])
+                runs[(kind, precision, checkout, model)].append({**row, "startup": wall - row["seconds"]})
         results = []
         for (kind, precision, checkout, model), done in runs.items():
             median = sorted(done, key=lambda r: r["seconds"])[len(done) // 2]
             label = kind + ("" if checkout == ROOT else f" @{checkout.name}") + (f" [{_model_label(model)}]" if model else "")
-            results.append((label, precision, {**median, "all_seconds": [round(r["seconds"], 1) for r in done]}))
+            startup = sorted(r["startup"] for r in done)[len(done) // 2]
+            results.append((label, precision, {**median, "startup": startup,
+                                               "all_seconds": [round(r["seconds"], 1) for r in done]}))
         stage_times = stages(src, args.device, args.precision[0], args.stages) if args.stages else []
 
     print(f"machine: {_machine(args.device)}, Python {platform.python_version()}")
@@ -224,15 +230,18 @@ def main() -> None:
     print(f"each row: median of {args.repeat} run(s), rows alternating")
     ref = base.get("fp32")
     width = max(34, *(len("claimx extract (end to end)" + k[len("claimx"):]) + 1 for k, _, _ in results))
-    head = f"{'what':<{width}}{'precision':>10}{'records':>9}{'seconds':>9}{'abstracts/s':>13}{'pieces/s':>10}{'peak RSS MB':>13}"
+    head = (f"{'what':<{width}}{'precision':>10}{'records':>9}{'seconds':>9}{'abstracts/s':>13}{'pieces/s':>10}"
+            f"{'peak RSS MB':>13}{'start-up s':>12}")
     print(head + (f"{'× HF fp32':>11}" if ref else ""))
     for kind, precision, r in results:
         what = ("HF pipelines (tokens + sentences)" if kind == "hf" else
                 "claimx extract (end to end)" + kind[len("claimx"):])
         rate = r["records"] / r["seconds"]
         line = (f"{what:<{width}}{precision:>10}{r['records']:>9}{r['seconds']:>9.1f}{rate:>13.1f}"
-                f"{pieces / r['seconds']:>10.0f}{r['peak_rss_mb']:>13.0f}")
+                f"{pieces / r['seconds']:>10.0f}{r['peak_rss_mb']:>13.0f}{r['startup']:>12.1f}")
         print(line + (f"{rate / ref:>11.2f}" if ref else "") + (f"   runs: {r['all_seconds']} s" if args.repeat > 1 else ""))
+    print("seconds, abstracts/s: read JSONL → pipeline → write JSONL, after start-up; start-up s: the row's process "
+          "time outside that (Python, imports, model load, one warm-up call, exit), paid once per run")
     if stage_times:
         total = sum(s for _, s in stage_times)
         print(f"\nwhere the time goes (claimx {args.precision[0]}, {args.stages} abstracts, stages run one after the other):")
