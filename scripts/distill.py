@@ -6,11 +6,11 @@
                                                                    # a second stage from a trained student
 
 Texts: every train-split document of the shared corpora (title + abstract, split into sentences as claimx
-splits them) plus the causal-language and SciClaim sentences alone, one copy per text (``--claim-copies`` and ``--repeat-genre``
-add rewritten copies and repeats of the MechClaims documents kept, ``--sentence-copies`` their sentences alone); any
-text that also
-occurs in a dev, genre-dev or held-out test split of any corpus is left out, so the student's dev scores
-stay comparable with the teacher's. Texts of BC5CDR, NCBI-disease, BioRED and EBM-NLP also carry their gold
+splits them) plus the causal-language and SciClaim sentences alone, one copy per text (``--claim-copies`` and
+``--repeat-genre`` add rewritten copies and repeats of the MechClaims documents kept, ``--sentence-copies`` their
+sentences alone, ``--repeat-causal`` repeats of the causal-language sentences); any text that also occurs in
+a dev, genre-dev or held-out test split of any corpus is left out, so the student's dev scores stay comparable
+with the teacher's. Texts of BC5CDR, NCBI-disease, BioRED and EBM-NLP also carry their gold
 entity spans, which the student learns beside the teacher's outputs (``--gold-weight``); texts of the teacher's
 claim sources (MechClaims train, claim sentences, causal language, SciClaim) carry their gold claim labels on the
 sentences whose spans match (``--gold-claim-weight``). The student folder
@@ -84,7 +84,8 @@ def claim_gold_by_text() -> dict[str, object]:
 
 
 def training_texts(log, limit: int | None = None, *, claim_copies: bool = False, repeat_genre: int = 1,
-                   sentence_copies: str | None = None, repeat_causal: int = 1) -> tuple[list[tuple[str, list[tuple[int, int]]]], list, list, dict[str, int]]:
+                   sentence_copies: str | None = None, repeat_causal: int = 1
+                   ) -> tuple[list[tuple[str, list[tuple[int, int]]]], list, list, dict[str, int]]:
     """(text, sentence spans) of the distillation set (the first ``limit`` only), the gold entities of each (an
     `Example` with offsets into that text, or None), its gold claim labels (a `ClaimDoc` over those sentences, or
     None) and the count kept per source. ``claim_copies``: add the teacher's rewritten copies of the MechClaims
@@ -93,9 +94,9 @@ def training_texts(log, limit: int | None = None, *, claim_copies: bool = False,
     the kept review / perspective / hypothesis / commentary documents of MechClaims this many times;
     ``sentence_copies``: each sentence (``"all"``) or each claim sentence (``"claims"``) of the kept MechClaims
     train documents alone, with its gold claim labels (`claim_sources.sentence_copies`), as ``ex("one sentence")``
-    sees it; ``repeat_causal``: the causal-language sentences this many times. The first three come from the teacher's claim
-    training (`train_claims.py`), which also repeats the frame and tail copies with their originals and makes
-    sentence copies of the rewritten copies too; here each copy is added once, to keep the epochs short."""
+    sees it; ``repeat_causal``: the causal-language sentences this many times. The first three come from the
+    teacher's claim training (`train_claims.py`), which also repeats the frame and tail copies with their originals
+    and makes sentence copies of the rewritten copies too; here each copy is added once, to keep the epochs short."""
     from claimx.corpora import claim_sources as cd
     from claimx.corpora.examples import CORPUS_LABELS, Example, load_examples
     from claimx.corpora.mechanistic import sentence_spans
@@ -143,7 +144,8 @@ def training_texts(log, limit: int | None = None, *, claim_copies: bool = False,
     causal = [i for i, g in enumerate(claims) if g is not None and g.source == "causal"]
     extra: list[tuple[str, int | None, object]] = [("genre repeat", i, None) for i in genre * (repeat_genre - 1)]
     extra += [("causal repeat", i, None) for i in causal * (repeat_causal - 1)]
-    mech = [d for d in cd.load_mechclaims_docs("train") if d.text in kept]  # copies of documents kept only
+    mech = ([d for d in cd.load_mechclaims_docs("train") if d.text in kept]  # copies of documents kept only
+            if claim_copies or sentence_copies else [])
     if claim_copies:
         extra += [(f"{tag} copy", None, c) for tag, make in (("abbreviation", cd.abbreviation_copies),
                                                               ("frame", cd.frame_copies), ("tail", cd.tail_copies))
